@@ -1,6 +1,7 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ApiError } from '../common/api-error';
+import { TIMED_OUT, within } from '../common/deadline';
 import { ExecutionJobData } from '../queue/execution-job';
 import { ExecutionQueue } from '../queue/execution-queue.service';
 import { JobSettlement } from '../queue/job-waiter';
@@ -13,10 +14,6 @@ export interface ExecutionReply {
 
 /** Margin over a run's own timeout for the jail to start, stop and report. */
 const RUN_MARGIN_SECONDS = 10;
-
-function sleep(ms: number): Promise<null> {
-  return new Promise((resolve) => setTimeout(() => resolve(null), ms));
-}
 
 /** Turns a validated request into a job and, for synchronous calls, waits for its answer. */
 @Injectable()
@@ -63,8 +60,8 @@ export class ExecutionService {
    */
   private async awaitSettlement(jobId: string, settlement: Promise<JobSettlement>, timeout: number): Promise<JobSettlement> {
     const queueBound = (this.config.queueWaitSeconds + timeout + RUN_MARGIN_SECONDS) * 1000;
-    const first = await Promise.race([settlement, sleep(queueBound)]);
-    if (first) return first;
+    const first = await within(settlement, queueBound);
+    if (first !== TIMED_OUT) return first;
     const known = await this.queue.settlementOf(jobId);
     if (known) return known;
     if (await this.queue.withdraw(jobId)) {
@@ -73,8 +70,8 @@ export class ExecutionService {
         job_id: jobId,
       });
     }
-    const late = await Promise.race([settlement, sleep((timeout + RUN_MARGIN_SECONDS) * 1000)]);
-    if (late) return late;
+    const late = await within(settlement, (timeout + RUN_MARGIN_SECONDS) * 1000);
+    if (late !== TIMED_OUT) return late;
     const final = await this.queue.settlementOf(jobId);
     if (final) return final;
     throw new ApiError(HttpStatus.INTERNAL_SERVER_ERROR, { error: 'The job did not report a result', job_id: jobId });

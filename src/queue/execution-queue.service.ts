@@ -4,6 +4,7 @@ import type { Queue } from 'bull';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ApiError } from '../common/api-error';
+import { TIMED_OUT, within } from '../common/deadline';
 import { admit, AdmissionKeys, releaseReservation } from './admission';
 import { EXECUTION_QUEUE, ExecutionJobData } from './execution-job';
 import { JobSettlement, JobWaiter } from './job-waiter';
@@ -17,14 +18,6 @@ export interface Submission {
   queueLength: number;
   /** Settles when the job ends; only when a wait was asked for. */
   settlement?: Promise<JobSettlement>;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** The producer: admission control and `queue.add` with the service's job options. */
@@ -93,7 +86,9 @@ export class ExecutionQueue {
   private async redisCall<T>(call: () => Promise<T>): Promise<T> {
     if (this.queue.client.status !== 'ready') throw this.unavailable();
     try {
-      return await withTimeout(call(), REDIS_CALL_TIMEOUT_MS);
+      const answer = await within(call(), REDIS_CALL_TIMEOUT_MS);
+      if (answer === TIMED_OUT) throw new Error(`Redis did not answer within ${REDIS_CALL_TIMEOUT_MS} ms`);
+      return answer;
     } catch (error) {
       if (error instanceof ApiError) throw error;
       this.logger.error(`Redis call failed: ${(error as Error).message}`);

@@ -16,6 +16,6 @@ export function readNsjailLog(log: string): NsjailVerdict {
   const errors = log
     .split('\n')
     .filter((line) => ERROR_LINE.test(line))
-    .map((line) => line.replace(/^\[[EF]\]\[[^\]]*\]\s*/, ''));
+    .map((line) => line.replace(/^(\[[^\]]*\])+\s*/, ''));
   return { kind: 'failed', reason: errors.join('; ') || 'nsjail ended without reporting the program' };
 }

@@ -140,7 +140,6 @@ def run(payload):
     except BaseException as exc:  # SyntaxError, null bytes, too deep nesting
         return report_exception(exc, 99), 1
     entry = main.__dict__.pop(ENTRY)
-    del main.__dict__["__pyexec_import_star__"]
     try:
         value = entry()
     except SystemExit as exc:

@@ -1,0 +1,38 @@
+import { RunOutcome } from '../sandbox/python-runner';
+import { toExecutionResponse } from './execution-outcome';
+
+const limits = { timeoutSeconds: 10, memoryMb: 256, maxOutputBytes: 1024 };
+const ended = (over: Partial<RunOutcome>): RunOutcome => ({
+  termination: 'exited', exitCode: 0, signal: null, stdout: 'out', stderr: 'err', record: null, runTimeMs: 5, ...over,
+});
+
+describe('toExecutionResponse', () => {
+  it('answers a returned value with 200', () => {
+    expect(toExecutionResponse(ended({ record: { kind: 'return', result: 7 } }), limits)).toEqual({
+      status: 200, body: { result: 7, stdout: 'out', stderr: 'err', exit_code: 0 },
+    });
+  });
+  it('answers exit 0 without a record with 500', () => {
+    expect(toExecutionResponse(ended({}), limits)).toMatchObject({ status: 500, body: { error: 'Failed to parse execution result', exit_code: 0 } });
+  });
+  it('names MemoryError and an OOM kill as the memory limit', () => {
+    const memoryError = ended({ exitCode: 1, record: { kind: 'exception', type: 'MemoryError', error: 'MemoryError' } });
+    expect(toExecutionResponse(memoryError, limits).body.error).toBe('Memory limit of 256 MiB exceeded');
+    expect(toExecutionResponse(ended({ exitCode: null, signal: 9 }), limits)).toMatchObject({
+      status: 400, body: { error: 'Memory limit of 256 MiB exceeded', exit_code: 137 },
+    });
+  });
+  it('names other signals', () => {
+    expect(toExecutionResponse(ended({ exitCode: null, signal: 11 }), limits).body.error).toBe('Process killed by SIGSEGV');
+  });
+  it('answers a timeout with 408 and the output so far', () => {
+    expect(toExecutionResponse(ended({ termination: 'timeout', exitCode: null }), limits)).toEqual({
+      status: 408, body: { error: 'Execution timed out after 10 seconds', stdout: 'out', stderr: 'err' },
+    });
+  });
+  it('answers a sandbox failure with a bare 500', () => {
+    expect(toExecutionResponse(ended({ termination: 'sandbox_error', sandboxError: 'mount failed' }), limits)).toEqual({
+      status: 500, body: { error: 'The sandbox failed to run the program' },
+    });
+  });
+});

@@ -1,0 +1,50 @@
+import { buildNsjailArgs, JAIL_UID, JailSettings } from './nsjail-args';
+
+const settings: JailSettings = { pythonPath: '/usr/bin/python3', memoryMb: 256, maxPids: 64, tmpfsMb: 64, cpuCount: 2, cgroups: 'v1' };
+const all = () => true;
+
+function valuesOf(args: string[], flag: string): string[] {
+  return args.flatMap((arg, i) => (arg === flag ? [args[i + 1]] : []));
+}
+
+describe('buildNsjailArgs', () => {
+  it('maps the jail user to an unprivileged host uid, never to the caller (root)', () => {
+    const args = buildNsjailArgs(settings, all, 5, 'pass');
+    expect(valuesOf(args, '--user')).toEqual([`${JAIL_UID}:${JAIL_UID}:1`]);
+    expect(valuesOf(args, '--group')).toEqual([`${JAIL_UID}:${JAIL_UID}:1`]);
+  });
+
+  it('mounts the runtime read-only and gives a size-limited tmpfs /tmp', () => {
+    const args = buildNsjailArgs(settings, all, 5, 'pass');
+    expect(valuesOf(args, '--bindmount_ro')).toEqual(expect.arrayContaining(['/usr', '/lib', '/dev/null']));
+    expect(valuesOf(args, '--bindmount')).toEqual([]);
+    expect(valuesOf(args, '--mount')).toEqual([expect.stringMatching(/^none:\/tmp:tmpfs:size=67108864,/)]);
+  });
+
+  it('passes a clean environment of PATH, HOME and LANG only', () => {
+    const args = buildNsjailArgs(settings, all, 5, 'pass');
+    expect(valuesOf(args, '--env').map((pair) => pair.split('=')[0])).toEqual(['PATH', 'HOME', 'LANG']);
+    expect(args).not.toContain('--keep_env');
+  });
+
+  it('bounds memory and processes with cgroups when the host has them, with rlimits otherwise', () => {
+    const withCgroups = buildNsjailArgs(settings, all, 5, 'pass');
+    expect(valuesOf(withCgroups, '--cgroup_mem_max')).toEqual([String(256 * 1024 * 1024)]);
+    expect(valuesOf(withCgroups, '--cgroup_pids_max')).toEqual(['64']);
+    const without = buildNsjailArgs({ ...settings, cgroups: 'none' }, all, 5, 'pass');
+    expect(valuesOf(without, '--cgroup_mem_max')).toEqual([]);
+    expect(valuesOf(without, '--rlimit_as')).toEqual(['256']);
+    expect(valuesOf(without, '--rlimit_nproc')).toEqual(['64']);
+  });
+
+  it('keeps nsjail time limit above the run deadline and ends with the harness command', () => {
+    const args = buildNsjailArgs(settings, all, 7, 'HARNESS');
+    expect(Number(valuesOf(args, '--time_limit')[0])).toBeGreaterThan(7);
+    expect(args.slice(args.indexOf('--'))).toEqual(['--', '/usr/bin/python3', '-I', '-B', '-u', '-c', 'HARNESS']);
+  });
+
+  it('mounts the prefix of an interpreter outside /usr', () => {
+    const args = buildNsjailArgs({ ...settings, pythonPath: '/opt/py/bin/python3' }, all, 5, 'pass');
+    expect(valuesOf(args, '--bindmount_ro')).toContain('/opt/py');
+  });
+});

@@ -1,0 +1,10 @@
+/** End-to-end specs: a real Redis and a real nsjail; each file uses its own Redis key prefix. */
+module.exports = {
+  rootDir: '.',
+  testRegex: '.*\\.e2e-spec\\.ts$',
+  transform: { '^.+\\.ts$': 'ts-jest' },
+  moduleFileExtensions: ['js', 'json', 'ts'],
+  testEnvironment: 'node',
+  testTimeout: 60000,
+  maxWorkers: 2,
+};
