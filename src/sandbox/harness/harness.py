@@ -1,22 +1,35 @@
 # The program nsjail starts inside every jail. It is passed to `python3 -c`, so nothing
 # has to be mounted for it. Protocol, on the control descriptor (fd 4, a socket):
 #   in:  one JSON object {"code", "env", "max_result_bytes"}, then EOF
-#   out: one JSON record {"kind": "return"|"exit"|"exception", ...}
+#   out: one JSON record {"kind": "return"|"exit"|"exception"|"result_too_large", ...}
 # User output goes to fds 1 and 2 untouched, so printing can never forge a record.
-import ast
+#
+# Start-up time is on every request's path: only built-in modules are imported up front
+# (_json and _ast are the C halves of json and ast); traceback is imported on failure only.
+import _ast
+import _json
 import atexit
 import builtins
-import json
 import math
 import os
 import sys
-import traceback
-import types
 
 CONTROL_FD = 4
 FILENAME = "<code>"
 ENTRY = "<module>"
 MAX_DEPTH = 64
+CO_GENERATOR_FLAGS = 0x20 | 0x200  # CO_GENERATOR | CO_ASYNC_GENERATOR
+quote = _json.encode_basestring_ascii
+
+
+class _ScanContext:
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = None
+    memo = {}
 
 
 def read_payload():
@@ -26,7 +39,7 @@ def read_payload():
         if not chunk:
             break
         chunks.append(chunk)
-    return json.loads(b"".join(chunks))
+    return _json.make_scanner(_ScanContext())(b"".join(chunks).decode(), 0)[0]
 
 
 def import_star(namespace, module, level):
@@ -39,33 +52,48 @@ def import_star(namespace, module, level):
         namespace[name] = getattr(mod, name)
 
 
+def fill_locations(node, lineno, col):
+    """ast.fix_missing_locations without importing ast."""
+    if "lineno" in node._attributes:
+        if getattr(node, "lineno", None) is None:
+            node.lineno, node.col_offset = lineno, col
+            node.end_lineno, node.end_col_offset = lineno, col
+        lineno, col = node.lineno, node.col_offset
+    for field in node._fields:
+        value = getattr(node, field, None)
+        for child in value if isinstance(value, list) else [value]:
+            if isinstance(child, _ast.AST):
+                fill_locations(child, lineno, col)
+
+
 def build_program(source):
     """Wraps the module body in a function so that a top-level `return` sets the result.
 
     Done on the AST, so multi-line strings and line numbers stay exactly as written."""
-    tree = ast.parse(source, filename=FILENAME)
+    tree = compile(source, FILENAME, "exec", _ast.PyCF_ONLY_AST, dont_inherit=True)
     hoisted, body = [], []
     for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+        if isinstance(node, _ast.ImportFrom) and node.module == "__future__":
             hoisted.append(node)
-        elif isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
-            call = ast.Call(
-                func=ast.Name(id="__pyexec_import_star__", ctx=ast.Load()),
+        elif isinstance(node, _ast.ImportFrom) and any(a.name == "*" for a in node.names):
+            call = _ast.Call(
+                func=_ast.Name(id="__pyexec_import_star__", ctx=_ast.Load()),
                 args=[
-                    ast.Call(func=ast.Name(id="globals", ctx=ast.Load()), args=[], keywords=[]),
-                    ast.Constant(node.module),
-                    ast.Constant(node.level),
+                    _ast.Call(func=_ast.Name(id="globals", ctx=_ast.Load()), args=[], keywords=[]),
+                    _ast.Constant(node.module),
+                    _ast.Constant(node.level),
                 ],
                 keywords=[],
             )
-            body.append(ast.copy_location(ast.Expr(call), node))
+            expr = _ast.Expr(call, lineno=node.lineno, col_offset=node.col_offset)
+            body.append(expr)
         else:
             body.append(node)
-    func = ast.FunctionDef(
+    func = _ast.FunctionDef(
         name=ENTRY,
-        args=ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[],
-                           kw_defaults=[], kwarg=None, defaults=[]),
-        body=body or [ast.Pass()],
+        args=_ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[],
+                            kw_defaults=[], kwarg=None, defaults=[]),
+        body=body or [_ast.Pass()],
         decorator_list=[],
         returns=None,
         lineno=1,
@@ -73,49 +101,69 @@ def build_program(source):
     )
     if sys.version_info >= (3, 12):
         func.type_params = []
-    module = ast.Module(body=hoisted + [func], type_ignores=[])
-    ast.fix_missing_locations(module)
+    module = _ast.Module(body=hoisted + [func], type_ignores=[])
+    fill_locations(module, 1, 0)
     code = compile(module, FILENAME, "exec", dont_inherit=True)
-    entry = next(c for c in code.co_consts if isinstance(c, types.CodeType) and c.co_name == ENTRY)
-    if entry.co_flags & (0x20 | 0x200):  # CO_GENERATOR | CO_ASYNC_GENERATOR
+    entry = next(c for c in code.co_consts if isinstance(c, type(code)) and c.co_name == ENTRY)
+    if entry.co_flags & CO_GENERATOR_FLAGS:
         raise SyntaxError("'yield' outside function", (FILENAME, 1, 1, None))
     return code
 
 
-def to_json(value, depth=0):
-    """JSON-safe copy: NaN/Infinity become null, anything else JSON cannot hold its str()."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value) if math.isfinite(value) else None
-    if depth < MAX_DEPTH and isinstance(value, (list, tuple)):
-        return [to_json(item, depth + 1) for item in value]
-    if depth < MAX_DEPTH and isinstance(value, dict):
-        return {json_key(k): to_json(v, depth + 1) for k, v in value.items()}
-    return str(value)
+def encode(value, out, depth=0):
+    """JSON of the return value: NaN/Infinity become null, anything else JSON cannot hold its str()."""
+    if value is None:
+        out.append("null")
+    elif value is True or value is False:
+        out.append("true" if value else "false")
+    elif isinstance(value, str):
+        out.append(quote(value))
+    elif isinstance(value, int):
+        out.append(int.__repr__(value))
+    elif isinstance(value, float):
+        out.append(float.__repr__(value) if math.isfinite(value) else "null")
+    elif depth < MAX_DEPTH and isinstance(value, (list, tuple)):
+        out.append("[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(",")
+            encode(item, out, depth + 1)
+        out.append("]")
+    elif depth < MAX_DEPTH and isinstance(value, dict):
+        out.append("{")
+        for i, (key, item) in enumerate(value.items()):
+            if i:
+                out.append(",")
+            out.append(quote(json_key(key)))
+            out.append(":")
+            encode(item, out, depth + 1)
+        out.append("}")
+    else:
+        out.append(quote(str(value)))
 
 
 def json_key(key):
     if isinstance(key, str):
         return key
-    if key is None or isinstance(key, (bool, int, float)):
-        return json.dumps(key)
+    if key is None or key is True or key is False:
+        return {None: "null", True: "true", False: "false"}[key]
+    if isinstance(key, (int, float)):
+        out = []
+        encode(key, out)
+        return out[0]
     return str(key)
 
 
-def last_line(exc):
-    return traceback.format_exception_only(type(exc), exc)[-1].strip()
-
-
 def report_exception(exc, skip_frames):
+    import traceback
+
     tb = exc.__traceback__
     for _ in range(skip_frames):
         if tb is not None:
             tb = tb.tb_next
     traceback.print_exception(type(exc), exc, tb, file=sys.stderr)
-    return {"kind": "exception", "type": type(exc).__name__, "error": last_line(exc)}
+    error = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    return '{"kind":"exception","type":%s,"error":%s}' % (quote(type(exc).__name__), quote(error)), 1
 
 
 def exit_status(exc):
@@ -131,28 +179,30 @@ def exit_status(exc):
 def run(payload):
     os.environ.update(payload.get("env") or {})
     sys.argv = [""]
-    main = types.ModuleType("__main__")
+    main = type(sys)("__main__")
     main.__dict__["__builtins__"] = builtins
     main.__dict__["__pyexec_import_star__"] = import_star
     sys.modules["__main__"] = main
     try:
         exec(build_program(payload["code"]), main.__dict__)
     except BaseException as exc:  # SyntaxError, null bytes, too deep nesting
-        return report_exception(exc, 99), 1
+        return report_exception(exc, 99)
     entry = main.__dict__.pop(ENTRY)
     try:
         value = entry()
     except SystemExit as exc:
-        return {"kind": "exit"}, exit_status(exc)
+        return '{"kind":"exit"}', exit_status(exc)
     except BaseException as exc:
-        return report_exception(exc, 1), 1
+        return report_exception(exc, 1)
     try:
-        result = json.dumps(to_json(value), allow_nan=False)
+        out = []
+        encode(value, out)
+        result = "".join(out)
     except BaseException as exc:
-        return report_exception(exc, 1), 1
+        return report_exception(exc, 1)
     if len(result) > payload["max_result_bytes"]:
-        return {"kind": "result_too_large", "bytes": len(result)}, 1
-    return {"kind": "return", "result_json": result}, 0
+        return '{"kind":"result_too_large","bytes":%d}' % len(result), 1
+    return '{"kind":"return","result_json":%s}' % quote(result), 0
 
 
 def finish():
@@ -172,7 +222,7 @@ def finish():
 
 
 def write_record(record):
-    data = json.dumps(record).encode()
+    data = record.encode()
     try:
         while data:
             data = data[os.write(CONTROL_FD, data):]
