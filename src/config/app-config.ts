@@ -25,6 +25,9 @@ export interface AppConfig {
   maxOutputBytes: number;
   webhookSecret: string | null;
   webhookMaxAttempts: number;
+  webhookTimeoutMs: number;
+  webhookRetryBaseMs: number;
+  webhookConcurrency: number;
   webhookAllowPrivateHosts: boolean;
   jobTtlSeconds: number;
 }
@@ -117,6 +120,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     maxOutputBytes: read.int('MAX_OUTPUT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
     webhookSecret: read.raw('WEBHOOK_SECRET') ?? null,
     webhookMaxAttempts: read.int('WEBHOOK_MAX_ATTEMPTS', 5, 1, 20),
+    webhookTimeoutMs: read.int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+    webhookRetryBaseMs: read.int('WEBHOOK_RETRY_BASE_MS', 2_000, 10, 600_000),
+    webhookConcurrency: read.int('WEBHOOK_CONCURRENCY', 16, 1, 256),
     webhookAllowPrivateHosts: read.bool('WEBHOOK_ALLOW_PRIVATE_HOSTS', false),
     jobTtlSeconds: read.int('JOB_TTL_SECONDS', 86_400, 60, 30 * 86_400),
   };

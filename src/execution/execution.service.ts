@@ -3,6 +3,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ApiError } from '../common/api-error';
 import { TIMED_OUT, within } from '../common/deadline';
 import { ExecutionJobData } from '../queue/execution-job';
+import { checkWebhookUrl, ForbiddenWebhookHost } from '../webhooks/address-guard';
 import { ExecutionQueue } from '../queue/execution-queue.service';
 import { JobSettlement } from '../queue/job-waiter';
 import { DEFAULT_TIMEOUT_SECONDS, ExecuteRequestDto } from './dto/execute-request.dto';
@@ -34,6 +35,7 @@ export class ExecutionService {
       owner,
     };
     if (data.webhookUrl) {
+      if (!this.config.webhookAllowPrivateHosts) await this.refuseForbiddenHost(data.webhookUrl);
       const submission = await this.queue.submit(data, false);
       return {
         status: HttpStatus.ACCEPTED,
@@ -52,6 +54,15 @@ export class ExecutionService {
       throw new ApiError(HttpStatus.INTERNAL_SERVER_ERROR, { error: 'The job failed in the worker', job_id: submission.jobId });
     }
     return settlement.result;
+  }
+
+  private async refuseForbiddenHost(url: string): Promise<void> {
+    try {
+      await checkWebhookUrl(url);
+    } catch (error) {
+      if (error instanceof ForbiddenWebhookHost) throw new ApiError(HttpStatus.BAD_REQUEST, { error: error.message });
+      throw error;
+    }
   }
 
   /**

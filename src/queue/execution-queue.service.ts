@@ -6,8 +6,19 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ApiError } from '../common/api-error';
 import { TIMED_OUT, within } from '../common/deadline';
 import { admit, AdmissionKeys, releaseReservation } from './admission';
-import { EXECUTION_QUEUE, ExecutionJobData } from './execution-job';
+import { EXECUTION_QUEUE, ExecutionJobData, ExecutionResult } from './execution-job';
 import { JobSettlement, JobWaiter } from './job-waiter';
+
+export interface ExecutionJobSnapshot {
+  jobId: string;
+  data: ExecutionJobData;
+  /** Bull's state: waiting, delayed, active, completed, failed, paused, stuck. */
+  state: string;
+  result?: ExecutionResult;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+}
 
 /** How long a call to Redis may take before the service answers 503. */
 const REDIS_CALL_TIMEOUT_MS = 5000;
@@ -107,6 +118,22 @@ export class ExecutionQueue {
     if (await job.isCompleted()) return { kind: 'completed', result: job.returnvalue };
     if (await job.isFailed()) return { kind: 'failed', reason: job.failedReason ?? 'unknown' };
     return null;
+  }
+
+  /** A job's state for the job-status route; null when unknown or expired. */
+  async find(jobId: string): Promise<ExecutionJobSnapshot | null> {
+    const job = await this.redisCall(() => this.queue.getJob(jobId));
+    if (!job) return null;
+    const state = await this.redisCall(() => job.getState());
+    return {
+      jobId,
+      data: job.data,
+      state,
+      result: state === 'completed' ? (job.returnvalue as ExecutionResult) : undefined,
+      createdAt: job.timestamp,
+      startedAt: job.processedOn ?? undefined,
+      finishedAt: job.finishedOn ?? undefined,
+    };
   }
 
   /** Takes a job that no worker has started off the queue; false when it already started. */

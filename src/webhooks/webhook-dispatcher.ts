@@ -1,30 +1,41 @@
-import { HttpService } from '@nestjs/axios';
-import { Injectable, Logger } from '@nestjs/common';
-import { firstValueFrom } from 'rxjs';
+import { InjectQueue } from '@nestjs/bull';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Queue } from 'bull';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ExecutionJobData, ExecutionResult } from '../queue/execution-job';
+import { WEBHOOK_BACKOFF, WEBHOOK_QUEUE, WebhookJobData, WebhookState } from './webhook-job';
 import { webhookPayload } from './webhook-payload';
 
-const ATTEMPT_TIMEOUT_MS = 10_000;
-
-/** Sends an async job's result to its webhook once the job ends. */
+/** The producer of deliveries: one durable Bull job per execution, retried with back-off. */
 @Injectable()
 export class WebhookDispatcher {
-  private readonly logger = new Logger(WebhookDispatcher.name);
+  constructor(
+    @InjectQueue(WEBHOOK_QUEUE) private readonly queue: Queue<WebhookJobData>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
-  constructor(private readonly http: HttpService) {}
-
+  /** Idempotent: the delivery's job id is the execution's, so a re-run job adds no second one. */
   async dispatch(jobId: string, data: ExecutionJobData, result: ExecutionResult): Promise<void> {
-    const body = JSON.stringify(webhookPayload(jobId, data, result));
-    try {
-      await firstValueFrom(
-        this.http.post(data.webhookUrl!, body, {
-          timeout: ATTEMPT_TIMEOUT_MS,
-          maxRedirects: 0,
-          headers: { 'Content-Type': 'application/json', 'X-Webhook-Id': jobId },
-        }),
-      );
-    } catch (error) {
-      this.logger.warn(`job ${jobId}: webhook delivery failed: ${(error as Error).message}`);
-    }
+    await this.queue.add(
+      { url: data.webhookUrl!, body: JSON.stringify(webhookPayload(jobId, data, result)), executionJobId: jobId },
+      {
+        jobId,
+        attempts: this.config.webhookMaxAttempts,
+        backoff: { type: WEBHOOK_BACKOFF },
+        removeOnComplete: { age: this.config.jobTtlSeconds },
+        removeOnFail: { age: this.config.jobTtlSeconds },
+      },
+    );
+  }
+
+  /** The delivery's state for the job-status route; null when no delivery was queued yet. */
+  async stateOf(jobId: string): Promise<WebhookState | null> {
+    const job = await this.queue.getJob(jobId);
+    if (!job) return null;
+    const state = await job.getState();
+    const lastError = job.failedReason ? { last_error: job.failedReason } : {};
+    if (state === 'completed') return { status: 'delivered', attempts: job.attemptsMade + 1, ...lastError };
+    if (state === 'failed') return { status: 'failed', attempts: job.attemptsMade, ...lastError };
+    return { status: 'pending', attempts: job.attemptsMade + (state === 'active' ? 1 : 0), ...lastError };
   }
 }

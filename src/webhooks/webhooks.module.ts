@@ -1,10 +1,31 @@
 import { HttpModule } from '@nestjs/axios';
+import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { retryDelay } from './retry-policy';
+import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
 import { WebhookDispatcher } from './webhook-dispatcher';
+import { WEBHOOK_BACKOFF, WEBHOOK_QUEUE } from './webhook-job';
 
 @Module({
-  imports: [HttpModule],
-  providers: [WebhookDispatcher],
+  imports: [
+    HttpModule,
+    BullModule.registerQueueAsync({
+      name: WEBHOOK_QUEUE,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        url: config.redisUrl,
+        prefix: config.queuePrefix,
+        settings: {
+          backoffStrategies: {
+            [WEBHOOK_BACKOFF]: (attemptsMade: number, error: unknown) =>
+              retryDelay(attemptsMade, error, config.webhookRetryBaseMs),
+          },
+        },
+      }),
+    }),
+  ],
+  providers: [WebhookDispatcher, WebhookDeliveryProcessor],
   exports: [WebhookDispatcher],
 })
 export class WebhooksModule {}

@@ -17,7 +17,8 @@ export interface TestApp {
   prefix: string;
   /** POST /v1/code/execute/python with the primary key. */
   execute(body: unknown, key?: string): request.Test;
-  close(): Promise<void>;
+  /** Stops the app and deletes its keys, unless another app will take over the same prefix. */
+  close(keepKeys?: boolean): Promise<void>;
 }
 
 /** Deletes every Redis key under a test's own prefix, and nothing else. */
@@ -41,7 +42,7 @@ export function uniquePrefix(name: string): string {
 
 /** The real application (real Redis, real nsjail) on a random port, with its own key prefix. */
 export async function startTestApp(name: string, env: Record<string, string> = {}): Promise<TestApp> {
-  const prefix = uniquePrefix(name);
+  const prefix = env.QUEUE_PREFIX ?? uniquePrefix(name);
   const config = loadConfig({ ...process.env, API_KEYS: `${KEY},${OTHER_KEY}`, QUEUE_PREFIX: prefix, ...env });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(APP_CONFIG)
@@ -57,9 +58,9 @@ export async function startTestApp(name: string, env: Record<string, string> = {
     prefix,
     execute: (body, key = KEY) =>
       request(url).post('/v1/code/execute/python').set('x-api-key', key).send(body as object),
-    close: async () => {
+    close: async (keepKeys = false) => {
       await app.close();
-      await cleanPrefix(config.redisUrl, prefix);
+      if (!keepKeys) await cleanPrefix(config.redisUrl, prefix);
     },
   };
 }

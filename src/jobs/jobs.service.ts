@@ -1,0 +1,48 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { ApiError } from '../common/api-error';
+import { ExecutionQueue } from '../queue/execution-queue.service';
+import { WebhookDispatcher } from '../webhooks/webhook-dispatcher';
+import { WebhookState } from '../webhooks/webhook-job';
+
+export type JobStatus = 'queued' | 'running' | 'completed' | 'failed';
+
+export interface JobStatusBody {
+  job_id: string;
+  id: string | null;
+  status: JobStatus;
+  code?: number;
+  response?: Record<string, unknown>;
+  webhook?: WebhookState;
+  created_at: string;
+  started_at?: string;
+  finished_at?: string;
+}
+
+const STATUS_OF_STATE: Record<string, JobStatus> = { active: 'running', completed: 'completed', failed: 'failed' };
+const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : undefined);
+
+/** Job look-up, visible only to the key that submitted the job. */
+@Injectable()
+export class JobsService {
+  constructor(
+    private readonly executions: ExecutionQueue,
+    private readonly webhooks: WebhookDispatcher,
+  ) {}
+
+  async status(jobId: string, owner: string): Promise<JobStatusBody> {
+    const job = await this.executions.find(jobId);
+    // Another key's job answers exactly like an unknown one: its existence is not disclosed.
+    if (!job || job.data.owner !== owner) throw new ApiError(HttpStatus.NOT_FOUND, { error: `Job ${jobId} not found` });
+    const webhook = job.data.webhookUrl ? ((await this.webhooks.stateOf(jobId)) ?? { status: 'pending', attempts: 0 }) : undefined;
+    return {
+      job_id: jobId,
+      id: job.data.id ?? null,
+      status: STATUS_OF_STATE[job.state] ?? 'queued',
+      ...(job.result && { code: job.result.status, response: job.result.body }),
+      ...(webhook && { webhook }),
+      created_at: iso(job.createdAt)!,
+      ...(job.startedAt && { started_at: iso(job.startedAt) }),
+      ...(job.finishedAt && { finished_at: iso(job.finishedAt) }),
+    };
+  }
+}

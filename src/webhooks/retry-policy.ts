@@ -1,0 +1,34 @@
+/** Why a delivery attempt failed, and whether another attempt may succeed. */
+export class DeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Longest wait honoured from a receiver's Retry-After, and longest back-off. */
+export const MAX_RETRY_DELAY_MS = 60 * 60 * 1000;
+
+/** Retry-After: delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * Bull back-off strategy: -1 stops retrying (4xx other than 429, refused host); Retry-After is
+ * honoured; otherwise exponential with equal jitter: attempt n waits base·2^(n-1) × [0.5, 1).
+ */
+export function retryDelay(attemptsMade: number, error: unknown, baseMs: number, random = Math.random): number {
+  if (error instanceof DeliveryError) {
+    if (!error.retryable) return -1;
+    if (error.retryAfterMs !== undefined) return Math.min(error.retryAfterMs, MAX_RETRY_DELAY_MS);
+  }
+  const ceiling = Math.min(baseMs * 2 ** Math.max(0, attemptsMade - 1), MAX_RETRY_DELAY_MS);
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}

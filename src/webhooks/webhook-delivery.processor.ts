@@ -1,0 +1,96 @@
+import { HttpService } from '@nestjs/axios';
+import { InjectQueue } from '@nestjs/bull';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { isAxiosError } from 'axios';
+import type { Job, Queue } from 'bull';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { isIP } from 'node:net';
+import { firstValueFrom } from 'rxjs';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { guardedLookup, isForbiddenAddress } from './address-guard';
+import { DeliveryError, parseRetryAfter } from './retry-policy';
+import { WEBHOOK_QUEUE, WebhookJobData } from './webhook-job';
+import { signWebhook } from './webhook-signature';
+
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+/** The consumer of deliveries: one POST per attempt; a thrown DeliveryError decides the retry. */
+@Injectable()
+export class WebhookDeliveryProcessor implements OnModuleInit {
+  private readonly logger = new Logger('Webhooks');
+  private readonly agents: { httpAgent?: http.Agent; httpsAgent?: https.Agent };
+
+  constructor(
+    @InjectQueue(WEBHOOK_QUEUE) private readonly queue: Queue<WebhookJobData>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly httpService: HttpService,
+  ) {
+    // Connections resolve through the guard, so the address checked is the one connected to.
+    this.agents = config.webhookAllowPrivateHosts
+      ? {}
+      : { httpAgent: new http.Agent({ lookup: guardedLookup }), httpsAgent: new https.Agent({ lookup: guardedLookup }) };
+  }
+
+  onModuleInit(): void {
+    if (this.config.role === 'api') return;
+    this.queue
+      .process(this.config.webhookConcurrency, (job: Job<WebhookJobData>) => this.deliver(job))
+      .catch((error: Error) => this.logger.error(`webhook processing stopped: ${error.message}`));
+  }
+
+  async deliver(job: Job<WebhookJobData>): Promise<void> {
+    const { url, body, executionJobId } = job.data;
+    const attempt = job.attemptsMade + 1;
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    if (!this.config.webhookAllowPrivateHosts && isIP(host) && isForbiddenAddress(host)) {
+      throw new DeliveryError(`refused: ${host} is a private or reserved address`, false);
+    }
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json',
+      'User-Agent': 'pyexec-webhook/1',
+      'X-Webhook-Id': executionJobId,
+      'X-Webhook-Timestamp': timestamp,
+    };
+    if (this.config.webhookSecret) headers['X-Webhook-Signature'] = signWebhook(this.config.webhookSecret, timestamp, body);
+    try {
+      await firstValueFrom(
+        this.httpService.post(url, body, {
+          ...this.agents,
+          headers,
+          timeout: this.config.webhookTimeoutMs,
+          signal: AbortSignal.timeout(this.config.webhookTimeoutMs),
+          maxRedirects: 0,
+          maxContentLength: MAX_RESPONSE_BYTES,
+          responseType: 'text',
+          transformRequest: [(data: string) => data],
+          validateStatus: (status) => status >= 200 && status < 300,
+        }),
+      );
+      this.logger.log(`job ${executionJobId}: webhook delivered on attempt ${attempt}`);
+    } catch (error) {
+      const failure = classify(error);
+      this.logger.warn(`job ${executionJobId}: webhook attempt ${attempt} failed: ${failure.message}`);
+      throw failure;
+    }
+  }
+}
+
+/** Network errors, timeouts, 5xx and 429 are retried; other answers and refused hosts are not. */
+export function classify(error: unknown): DeliveryError {
+  if (!isAxiosError(error)) return new DeliveryError((error as Error).message ?? String(error), true);
+  const status = error.response?.status;
+  if (status !== undefined) {
+    const retryable = status >= 500 || status === 429;
+    return new DeliveryError(`receiver answered ${status}`, retryable, retryable ? parseRetryAfter(error.response?.headers['retry-after']) : undefined);
+  }
+  const code = error.code ?? (error.cause as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EFORBIDDENHOST' || error.message.includes('private or reserved')) {
+    return new DeliveryError(`refused: ${error.message}`, false);
+  }
+  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED') {
+    return new DeliveryError('no answer within the attempt timeout', true);
+  }
+  return new DeliveryError(`network error: ${code ?? error.message}`, true);
+}
