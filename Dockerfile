@@ -1,0 +1,90 @@
+# pyexec image: the NestJS service plus nsjail and Debian's Python 3 (which runs the user code).
+# One image serves every role; ROLE=api|worker|all picks what the process does (see
+# docker-compose.yml). Build:  docker build -t pyexec .
+#
+# Stages:
+#   nsjail-build  compiles nsjail from upstream source at a pinned tag (nsjail is not packaged
+#                 in Debian 12 and not on npm)
+#   app-build     npm ci, nest build (copies src/sandbox/harness/harness.py into dist/ as a
+#                 nest-cli asset), then prunes devDependencies
+#   runtime       node:20-bookworm-slim + python3 + nsjail's shared libraries
+#
+# nsjail-build and runtime are both Debian 12 (bookworm), so the nsjail binary links against the
+# same libprotobuf32 / libnl-route-3-200 that the runtime stage installs. Keep them on one release.
+# For fully reproducible builds, pin the base images by digest (FROM image:tag@sha256:...).
+
+# nsjail release tag (https://github.com/google/nsjail/tags). Bump deliberately, never "master".
+ARG NSJAIL_TAG=3.4
+
+# ---------------------------------------------------------------------------------------------
+FROM debian:bookworm-slim AS nsjail-build
+ARG NSJAIL_TAG
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      libprotobuf-dev protobuf-compiler libnl-route-3-dev bison flex pkg-config g++ make \
+      git ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /build
+# --recurse-submodules brings kafel (nsjail's seccomp policy compiler) at the commit the tag pins.
+# Plain `make` (not -j): older nsjail Makefiles race on the generated protobuf headers.
+RUN git clone --depth 1 --branch "${NSJAIL_TAG}" --recurse-submodules \
+      https://github.com/google/nsjail.git nsjail \
+ && make -C nsjail \
+ && strip nsjail/nsjail \
+ && nsjail/nsjail --help >/dev/null 2>&1
+
+# ---------------------------------------------------------------------------------------------
+FROM node:20-bookworm-slim AS app-build
+WORKDIR /app
+# No usage-analytics call from @scarf/scarf's install script during the build.
+ENV SCARF_ANALYTICS=false
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY nest-cli.json tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build \
+ && test -f dist/main.js \
+ && test -f dist/sandbox/harness/harness.py \
+ && npm prune --omit=dev --no-audit --no-fund
+
+# ---------------------------------------------------------------------------------------------
+FROM node:20-bookworm-slim AS runtime
+# python3: Debian's /usr/bin/python3 is the interpreter the jail runs (bind-mounted read-only
+#          with /usr, /lib, /lib64 and /bin; see src/sandbox/nsjail-args.ts).
+# libprotobuf32, libnl-route-3-200: nsjail's shared libraries (libnl-3-200 comes with the latter).
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      python3 libprotobuf32 libnl-route-3-200 \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=nsjail-build /build/nsjail/nsjail /usr/local/bin/nsjail
+
+WORKDIR /app
+COPY --from=app-build /app/package.json ./package.json
+COPY --from=app-build /app/node_modules ./node_modules
+COPY --from=app-build /app/dist ./dist
+COPY deploy/healthcheck.js ./deploy/healthcheck.js
+
+# Fail the build, not the first request, if nsjail's libraries or Python are missing.
+RUN /usr/local/bin/nsjail --help >/dev/null 2>&1 && /usr/bin/python3 -I -c 'pass'
+
+ENV NODE_ENV=production \
+    PORT=8080 \
+    NSJAIL_PATH=/usr/local/bin/nsjail \
+    PYTHON_PATH=/usr/bin/python3
+
+# The service runs as root inside the container, deliberately. nsjail needs CAP_SYS_ADMIN (and
+# friends) to create the user/pid/mount/net/ipc/uts namespaces of each jail, mount its tmpfs and
+# bind mounts, and write the memory/pids cgroups; an unprivileged container user cannot do that.
+# User code never runs as root: nsjail maps the jail's user to the unprivileged uid/gid 99999
+# (uid 0 is not mapped inside the jail), with no capabilities and no network. The container also
+# needs `privileged: true` (or CAP_SYS_ADMIN with seccomp/AppArmor unconfined) to run jails: see
+# the worker service in docker-compose.yml.
+USER root
+
+EXPOSE 8080
+# Liveness only (the process answers HTTP). Readiness (/health/ready: Redis and sandbox usable)
+# is checked by docker-compose.yml per role.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "deploy/healthcheck.js", "/health"]
+
+CMD ["node", "dist/main.js"]
