@@ -61,6 +61,24 @@ describe('POST /v1/code/execute/python (synchronous)', () => {
     expect(res.body).toMatchObject({ result: 4, stdout: 'main\n' });
   });
 
+  it('gives top-level code module semantics: globals, `global`, picklable functions and classes', async () => {
+    const code = [
+      'import pickle',
+      'counter = 0',
+      'def bump():',
+      '    global counter',
+      '    counter += 1',
+      'class Point:',
+      '    pass',
+      'bump()',
+      'bump()',
+      'return [counter, pickle.loads(pickle.dumps(bump)).__qualname__, type(pickle.loads(pickle.dumps(Point()))).__name__, "counter" in globals()]',
+    ].join('\n');
+    const res = await t.execute({ code });
+    expect(res.status).toBe(200);
+    expect(res.body.result).toEqual([2, 'bump', 'Point', true]);
+  });
+
   it('answers an exception with 400 and the last traceback line, with true line numbers', async () => {
     const res = await t.execute({ code: 'print("before")\n\nraise ValueError("boom")' });
     expect(res.status).toBe(400);

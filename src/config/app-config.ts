@@ -22,6 +22,8 @@ export interface AppConfig {
   sandboxMemoryMb: number;
   sandboxMaxPids: number;
   sandboxTmpfsMb: number;
+  sandboxCpus: number;
+  sandboxCgroupParent: string;
   maxOutputBytes: number;
   webhookSecret: string | null;
   webhookMaxAttempts: number;
@@ -117,6 +119,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sandboxMemoryMb: read.int('SANDBOX_MEMORY_MB', 256, 16, 65536),
     sandboxMaxPids: read.int('SANDBOX_MAX_PIDS', 64, 1, 4096),
     sandboxTmpfsMb: read.int('SANDBOX_TMPFS_MB', 64, 1, 4096),
+    sandboxCpus: read.int('SANDBOX_CPUS', 1, 1, 64),
+    sandboxCgroupParent: read.string('SANDBOX_CGROUP_PARENT', 'pyexec'),
     maxOutputBytes: read.int('MAX_OUTPUT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
     webhookSecret: read.raw('WEBHOOK_SECRET') ?? null,
     webhookMaxAttempts: read.int('WEBHOOK_MAX_ATTEMPTS', 5, 1, 20),
@@ -133,6 +137,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     if (!isExecutable(file)) {
       read.problems.push(`${name}: "${file}" is not an executable file (scripts/setup.sh installs nsjail)`);
     }
+  }
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(config.sandboxCgroupParent)) {
+    read.problems.push(`SANDBOX_CGROUP_PARENT: must be a plain directory name, got "${config.sandboxCgroupParent}"`);
   }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;

@@ -1,7 +1,7 @@
 import { RunOutcome } from '../sandbox/python-runner';
 import { toExecutionResponse } from './execution-outcome';
 
-const limits = { timeoutSeconds: 10, memoryMb: 256, maxOutputBytes: 1024 };
+const limits = { timeoutSeconds: 10, memoryMb: 256, maxPids: 64, maxOutputBytes: 1024 };
 const ended = (over: Partial<RunOutcome>): RunOutcome => ({
   termination: 'exited', exitCode: 0, signal: null, stdout: 'out', stderr: 'err', record: null, runTimeMs: 5, ...over,
 });
@@ -15,12 +15,25 @@ describe('toExecutionResponse', () => {
   it('answers exit 0 without a record with 500', () => {
     expect(toExecutionResponse(ended({}), limits)).toMatchObject({ status: 500, body: { error: 'Failed to parse execution result', exit_code: 0 } });
   });
-  it('names MemoryError and an OOM kill as the memory limit', () => {
+  it('names MemoryError and an OOM kill, a child\'s included, as the memory limit', () => {
     const memoryError = ended({ exitCode: 1, record: { kind: 'exception', type: 'MemoryError', error: 'MemoryError' } });
     expect(toExecutionResponse(memoryError, limits).body.error).toBe('Memory limit of 256 MiB exceeded');
-    expect(toExecutionResponse(ended({ exitCode: null, signal: 9 }), limits)).toMatchObject({
+    expect(toExecutionResponse(ended({ exitCode: null, signal: 9, oomKilled: true }), limits)).toMatchObject({
       status: 400, body: { error: 'Memory limit of 256 MiB exceeded', exit_code: 137 },
     });
+    const childKilled = ended({ exitCode: 0, oomKilled: true, record: { kind: 'return', result: 1 } });
+    expect(toExecutionResponse(childKilled, limits)).toMatchObject({ status: 400, body: { error: 'Memory limit of 256 MiB exceeded' } });
+  });
+  it('names a seccomp kill as a forbidden operation', () => {
+    expect(toExecutionResponse(ended({ exitCode: null, signal: 31 }), limits)).toMatchObject({
+      status: 400, body: { error: expect.stringMatching(/^Forbidden operation attempted/), exit_code: 159 },
+    });
+  });
+  it('names the process limit when it refused a fork and the run failed', () => {
+    const failed = ended({ exitCode: 1, pidsLimitHit: true, record: { kind: 'exception', type: 'RuntimeError', error: "RuntimeError: can't start new thread" } });
+    expect(toExecutionResponse(failed, limits).body.error).toBe('Process limit of 64 exceeded');
+    const coped = ended({ exitCode: 0, pidsLimitHit: true, record: { kind: 'return', result: 1 } });
+    expect(toExecutionResponse(coped, limits).status).toBe(200);
   });
   it('names other signals', () => {
     expect(toExecutionResponse(ended({ exitCode: null, signal: 11 }), limits).body.error).toBe('Process killed by SIGSEGV');

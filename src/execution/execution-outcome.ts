@@ -1,10 +1,12 @@
 import { constants } from 'node:os';
 import { RunOutcome } from '../sandbox/python-runner';
+import { FORBIDDEN_SIGNAL } from '../sandbox/seccomp-policy';
 
 /** The limits a run was held to, for the messages that name them. */
-export interface RunLimits {
+export interface StatedLimits {
   timeoutSeconds: number;
   memoryMb: number;
+  maxPids: number;
   maxOutputBytes: number;
 }
 
@@ -24,8 +26,10 @@ export function memoryLimitMessage(memoryMb: number): string {
   return `Memory limit of ${memoryMb} MiB exceeded`;
 }
 
+export const FORBIDDEN_OPERATION_MESSAGE = 'Forbidden operation attempted: the sandbox does not allow this system call';
+
 /** Maps how a run ended onto the API contract (DESIGN.md, synchronous responses). */
-export function toExecutionResponse(outcome: RunOutcome, limits: RunLimits): ExecutionResponse {
+export function toExecutionResponse(outcome: RunOutcome, limits: StatedLimits): ExecutionResponse {
   const { stdout, stderr } = outcome;
   switch (outcome.termination) {
     case 'timeout':
@@ -43,25 +47,39 @@ export function toExecutionResponse(outcome: RunOutcome, limits: RunLimits): Exe
     case 'sandbox_error':
       return { status: 500, body: { error: 'The sandbox failed to run the program' } };
   }
-  const { record, exitCode, signal } = outcome;
+  const { exitCode, signal } = outcome;
+  const exit_code = signal !== null ? 128 + signal : exitCode;
+  const limitHit = limitMessage(outcome, limits);
+  if (limitHit) return { status: 400, body: { error: limitHit, stdout, stderr, exit_code } };
   if (signal !== null) {
-    // SIGKILL that the runner did not send comes from the kernel's OOM killer: RLIMIT_CPU is
-    // set above anything the wall-clock deadline allows.
-    const error = signal === constants.signals.SIGKILL ? memoryLimitMessage(limits.memoryMb) : `Process killed by ${signalName(signal)}`;
-    return { status: 400, body: { error, stdout, stderr, exit_code: 128 + signal } };
+    return { status: 400, body: { error: `Process killed by ${signalName(signal)}`, stdout, stderr, exit_code } };
   }
+  const { record } = outcome;
   if (exitCode === 0) {
     if (record?.kind === 'return') return { status: 200, body: { result: record.result, stdout, stderr, exit_code: 0 } };
     if (record?.kind === 'exit') return { status: 200, body: { result: null, stdout, stderr, exit_code: 0 } };
     return { status: 500, body: { error: 'Failed to parse execution result', stdout, stderr, exit_code: 0 } };
   }
-  return { status: 400, body: { error: failureMessage(outcome, limits), stdout, stderr, exit_code: exitCode } };
+  return { status: 400, body: { error: failureMessage(outcome, limits), stdout, stderr, exit_code } };
 }
 
-function failureMessage({ record, exitCode }: RunOutcome, limits: RunLimits): string {
-  if (record?.kind === 'exception') {
-    return record.type === 'MemoryError' ? memoryLimitMessage(limits.memoryMb) : record.error;
+/**
+ * The limit that ended or broke the run, if one did. Memory counts whenever any process of
+ * the run was OOM-killed (a child's kill does not show in the exit status) or Python ran out
+ * of address space; the process limit counts when it refused a fork and the run then failed.
+ */
+function limitMessage(outcome: RunOutcome, limits: StatedLimits): string | null {
+  const { record, signal, exitCode } = outcome;
+  if (outcome.oomKilled || (record?.kind === 'exception' && record.type === 'MemoryError')) {
+    return memoryLimitMessage(limits.memoryMb);
   }
+  if (signal === FORBIDDEN_SIGNAL) return FORBIDDEN_OPERATION_MESSAGE;
+  if (outcome.pidsLimitHit && (signal !== null || exitCode !== 0)) return `Process limit of ${limits.maxPids} exceeded`;
+  return null;
+}
+
+function failureMessage({ record, exitCode }: RunOutcome, limits: StatedLimits): string {
+  if (record?.kind === 'exception') return record.error;
   if (record?.kind === 'result_too_large') {
     return `Return value of ${record.bytes} bytes exceeds the limit of ${limits.maxOutputBytes} bytes`;
   }

@@ -43,6 +43,7 @@ export class ExecutionProcessor implements OnModuleInit {
     const response = toExecutionResponse(outcome, {
       timeoutSeconds: data.timeout,
       memoryMb: this.config.sandboxMemoryMb,
+      maxPids: this.config.sandboxMaxPids,
       maxOutputBytes: this.config.maxOutputBytes,
     });
     const timing = {

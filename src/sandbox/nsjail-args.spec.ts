@@ -1,6 +1,6 @@
 import { buildNsjailArgs, JAIL_UID, JailSettings } from './nsjail-args';
 
-const settings: JailSettings = { pythonPath: '/usr/bin/python3', memoryMb: 256, maxPids: 64, tmpfsMb: 64, cpuCount: 2, cgroups: 'v1' };
+const settings: JailSettings = { pythonPath: '/usr/bin/python3', memoryMb: 256, maxPids: 64, tmpfsMb: 64, cpuCount: 2, cgroupLimits: true };
 const all = () => true;
 
 function valuesOf(args: string[], flag: string): string[] {
@@ -18,7 +18,7 @@ describe('buildNsjailArgs', () => {
     const args = buildNsjailArgs(settings, all, 5, 'pass');
     expect(valuesOf(args, '--bindmount_ro')).toEqual(expect.arrayContaining(['/usr', '/lib', '/dev/null']));
     expect(valuesOf(args, '--bindmount')).toEqual([]);
-    expect(valuesOf(args, '--mount')).toEqual([expect.stringMatching(/^none:\/tmp:tmpfs:size=67108864,/)]);
+    expect(valuesOf(args, '--mount')).toEqual(expect.arrayContaining([expect.stringMatching(/^none:\/tmp:tmpfs:size=67108864,/)]));
   });
 
   it('passes a clean environment of PATH, HOME and LANG only', () => {
@@ -27,14 +27,19 @@ describe('buildNsjailArgs', () => {
     expect(args).not.toContain('--keep_env');
   });
 
-  it('bounds memory and processes with cgroups when the host has them, with rlimits otherwise', () => {
+  it('leaves memory and processes to the run cgroup when there is one, to rlimits otherwise', () => {
     const withCgroups = buildNsjailArgs(settings, all, 5, 'pass');
-    expect(valuesOf(withCgroups, '--cgroup_mem_max')).toEqual([String(256 * 1024 * 1024)]);
-    expect(valuesOf(withCgroups, '--cgroup_pids_max')).toEqual(['64']);
-    const without = buildNsjailArgs({ ...settings, cgroups: 'none' }, all, 5, 'pass');
-    expect(valuesOf(without, '--cgroup_mem_max')).toEqual([]);
+    expect(Number(valuesOf(withCgroups, '--rlimit_as')[0])).toBeGreaterThan(256);
+    expect(valuesOf(withCgroups, '--rlimit_nproc')).toEqual([]);
+    const without = buildNsjailArgs({ ...settings, cgroupLimits: false }, all, 5, 'pass');
     expect(valuesOf(without, '--rlimit_as')).toEqual(['256']);
     expect(valuesOf(without, '--rlimit_nproc')).toEqual(['64']);
+  });
+
+  it('applies the seccomp policy and gives multiprocessing a small /dev/shm', () => {
+    const args = buildNsjailArgs(settings, all, 5, 'pass');
+    expect(valuesOf(args, '--seccomp_string')[0]).toMatch(/KILL_PROCESS \{ ptrace/);
+    expect(valuesOf(args, '--mount')).toEqual(expect.arrayContaining([expect.stringMatching(/^none:\/dev\/shm:tmpfs:size=8388608,/)]));
   });
 
   it('keeps nsjail time limit above the run deadline and ends with the harness command', () => {

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { CgroupMode } from './host-cgroups';
+import { SECCOMP_POLICY } from './seccomp-policy';
 
 export interface JailSettings {
   pythonPath: string;
@@ -7,7 +7,8 @@ export interface JailSettings {
   maxPids: number;
   tmpfsMb: number;
   cpuCount: number;
-  cgroups: CgroupMode;
+  /** True when the run's cgroup bounds memory and processes (see run-cgroups.ts). */
+  cgroupLimits: boolean;
 }
 
 /** The unprivileged host uid/gid the jail's user is mapped to (uid 0 is never mapped). */
@@ -18,6 +19,7 @@ export const CONTROL_FD = 4;
 /** nsjail's own wall-clock limit is only a backstop: the runner enforces the deadline itself. */
 const BACKSTOP_SECONDS = 5;
 
+const SHM_BYTES = 8 * 1024 * 1024;
 const RUNTIME_MOUNTS = ['/usr', '/lib', '/lib64', '/bin'];
 const DEVICES = ['/dev/null', '/dev/zero', '/dev/urandom', '/dev/random'];
 
@@ -35,7 +37,6 @@ export function buildNsjailArgs(
   timeoutSeconds: number,
   harnessSource: string,
 ): string[] {
-  const memoryBytes = settings.memoryMb * 1024 * 1024;
   const args = [
     '--mode', 'o',
     '--log_fd', String(NSJAIL_LOG_FD),
@@ -50,6 +51,9 @@ export function buildNsjailArgs(
     '--env', 'HOME=/tmp',
     '--env', 'LANG=C.UTF-8',
     '--mount', `none:/tmp:tmpfs:size=${settings.tmpfsMb * 1024 * 1024},nr_inodes=4096,mode=1777`,
+    // multiprocessing's semaphores and queues need a small shared-memory tmpfs.
+    '--mount', `none:/dev/shm:tmpfs:size=${SHM_BYTES},nr_inodes=256,mode=1777`,
+    '--seccomp_string', SECCOMP_POLICY,
     '--rlimit_fsize', String(settings.tmpfsMb),
     '--rlimit_nofile', '256',
     '--rlimit_core', '0',
@@ -62,15 +66,13 @@ export function buildNsjailArgs(
   for (const device of DEVICES.filter(existingMounts)) {
     args.push('--bindmount_ro', device);
   }
-  if (settings.cgroups === 'v1') {
+  if (settings.cgroupLimits) {
     // The cgroup bounds resident memory; the address-space limit is only a backstop, kept
     // large because glibc reserves address space per thread.
-    args.push('--cgroup_mem_max', String(memoryBytes));
-    args.push('--cgroup_mem_memsw_max', String(memoryBytes));
-    args.push('--cgroup_pids_max', String(settings.maxPids));
     args.push('--rlimit_as', String(settings.memoryMb * 8));
   } else {
     args.push('--rlimit_as', String(settings.memoryMb));
+    // Counted per host uid, so shared by concurrent runs: a weaker bound than the cgroup's.
     args.push('--rlimit_nproc', String(settings.maxPids));
   }
   args.push('--', settings.pythonPath, '-I', '-B', '-u', '-c', harnessSource);

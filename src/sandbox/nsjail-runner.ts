@@ -1,14 +1,22 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { CappedOutput } from './capped-output';
 import { buildNsjailArgs, JailSettings } from './nsjail-args';
 import { readNsjailLog } from './nsjail-log';
 import { HarnessRecord, PythonRunner, RunOutcome, RunRequest, Termination } from './python-runner';
+import { CgroupDriver, RunCgroup, RunLimits } from './run-cgroups';
 
 const LOG_CAP = 64 * 1024;
 /** After SIGTERM nsjail kills the jail and removes its cgroups; SIGKILL only if it hangs. */
 const KILL_ESCALATION_MS = 2000;
+/**
+ * Starts nsjail inside the run's cgroup: the shell writes its own pid to each cgroup.procs
+ * given, then becomes nsjail, so the jail is in the cgroup from its first instruction.
+ */
+const JOIN_CGROUP_SCRIPT = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; exec "$@"';
+const JOIN_FAILED = 125;
 
 export interface NsjailRunnerOptions {
   nsjailPath: string;
@@ -16,17 +24,41 @@ export interface NsjailRunnerOptions {
   harnessSource: string;
   jail: JailSettings;
   existingMounts: ReadonlySet<string>;
+  cgroups: CgroupDriver;
+  runLimits: RunLimits;
 }
 
 /** Runs each request in a fresh nsjail (STANDALONE_ONCE) around the Python harness. */
 export class NsjailRunner implements PythonRunner {
   constructor(private readonly options: NsjailRunnerOptions) {}
 
-  run(request: RunRequest): Promise<RunOutcome> {
+  async run(request: RunRequest): Promise<RunOutcome> {
+    const started = performance.now();
+    let cgroup: RunCgroup | undefined;
+    if (this.options.cgroups.mode !== 'none') {
+      try {
+        cgroup = await this.options.cgroups.create(randomUUID(), this.options.runLimits);
+      } catch (error) {
+        return failed(`cannot create the run's cgroup: ${(error as Error).message}`, performance.now() - started);
+      }
+    }
+    try {
+      const outcome = await this.runJail(request, started, cgroup);
+      if (!cgroup || outcome.termination === 'sandbox_error') return outcome;
+      const usage = await cgroup.usage();
+      return { ...outcome, ...usage };
+    } finally {
+      await cgroup?.remove();
+    }
+  }
+
+  private runJail(request: RunRequest, started: number, cgroup: RunCgroup | undefined): Promise<RunOutcome> {
     const { nsjailPath, maxOutputBytes, harnessSource, jail, existingMounts } = this.options;
     const args = buildNsjailArgs(jail, (mount) => existingMounts.has(mount), request.timeoutSeconds, harnessSource);
-    const started = performance.now();
-    const child = spawn(nsjailPath, args, { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'], env: {} });
+    const [command, commandArgs] = cgroup
+      ? ['/bin/sh', ['-c', JOIN_CGROUP_SCRIPT, 'sh', String(cgroup.procsFiles.length), ...cgroup.procsFiles, nsjailPath, ...args]]
+      : [nsjailPath, args];
+    const child = spawn(command, commandArgs, { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'], env: {} });
     const stdout = new CappedOutput(maxOutputBytes);
     const stderr = new CappedOutput(maxOutputBytes);
     const log = new CappedOutput(LOG_CAP);
@@ -67,20 +99,22 @@ export class NsjailRunner implements PythonRunner {
       child.on('error', (error) => {
         spawnError = error;
       });
-      child.on('close', () => {
+      child.on('close', (code) => {
         clearTimeout(deadline);
         clearTimeout(escalation);
         const runTimeMs = performance.now() - started;
         const base = { stdout: stdout.text(), stderr: stderr.text(), runTimeMs };
         if (spawnError) {
-          resolve({ ...base, termination: 'sandbox_error', exitCode: null, signal: null, record: null,
-            sandboxError: `cannot start nsjail: ${spawnError.message}` });
+          resolve(failed(`cannot start nsjail: ${spawnError.message}`, runTimeMs));
+          return;
+        }
+        if (cgroup && code === JOIN_FAILED && log.text() === '') {
+          resolve(failed("cannot move nsjail into the run's cgroup", runTimeMs));
           return;
         }
         const verdict = readNsjailLog(log.text());
         if (verdict.kind === 'failed' && termination === 'exited') {
-          resolve({ ...base, termination: 'sandbox_error', exitCode: null, signal: null, record: null,
-            sandboxError: verdict.reason });
+          resolve(failed(verdict.reason, runTimeMs));
           return;
         }
         resolve({
@@ -94,6 +128,10 @@ export class NsjailRunner implements PythonRunner {
       });
     });
   }
+}
+
+function failed(sandboxError: string, runTimeMs: number): RunOutcome {
+  return { termination: 'sandbox_error', exitCode: null, signal: null, stdout: '', stderr: '', record: null, runTimeMs, sandboxError };
 }
 
 /** Strict parse of the harness's record; anything unexpected counts as no record. */

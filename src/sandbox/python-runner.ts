@@ -28,6 +28,10 @@ export interface RunOutcome {
   /** Null when the program left no record or a corrupt one. */
   record: HarnessRecord | null;
   runTimeMs: number;
+  /** The kernel's OOM killer ended a process of the run (any process, not only the first). */
+  oomKilled?: boolean;
+  /** A fork or thread was refused because the run had reached its process limit. */
+  pidsLimitHit?: boolean;
   /** For output_limit: the stream that passed the cap. */
   outputLimitStream?: 'stdout' | 'stderr';
   /** For sandbox_error: what nsjail reported. */

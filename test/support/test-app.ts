@@ -43,7 +43,13 @@ export function uniquePrefix(name: string): string {
 /** The real application (real Redis, real nsjail) on a random port, with its own key prefix. */
 export async function startTestApp(name: string, env: Record<string, string> = {}): Promise<TestApp> {
   const prefix = env.QUEUE_PREFIX ?? uniquePrefix(name);
-  const config = loadConfig({ ...process.env, API_KEYS: `${KEY},${OTHER_KEY}`, QUEUE_PREFIX: prefix, ...env });
+  const config = loadConfig({
+    ...process.env,
+    API_KEYS: `${KEY},${OTHER_KEY}`,
+    QUEUE_PREFIX: prefix,
+    SANDBOX_CGROUP_PARENT: prefix,
+    ...env,
+  });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(APP_CONFIG)
     .useValue(config)

@@ -103,11 +103,22 @@ def build_program(source):
         func.type_params = []
     module = _ast.Module(body=hoisted + [func], type_ignores=[])
     fill_locations(module, 1, 0)
-    code = compile(module, FILENAME, "exec", dont_inherit=True)
-    entry = next(c for c in code.co_consts if isinstance(c, type(code)) and c.co_name == ENTRY)
+    code, entry = compile_entry(module)
     if entry.co_flags & CO_GENERATOR_FLAGS:
         raise SyntaxError("'yield' outside function", (FILENAME, 1, 1, None))
+    # Names the code binds at top level are declared global, as they would be in a module:
+    # functions and classes then have plain qualified names (picklable, so multiprocessing
+    # works) and the program sees module semantics, plus `return`.
+    local_names = list(dict.fromkeys(entry.co_varnames + entry.co_cellvars))
+    if local_names:
+        func.body.insert(0, _ast.Global(names=local_names, lineno=1, col_offset=0, end_lineno=1, end_col_offset=0))
+        code, entry = compile_entry(module)
     return code
+
+
+def compile_entry(module):
+    code = compile(module, FILENAME, "exec", dont_inherit=True)
+    return code, next(c for c in code.co_consts if isinstance(c, type(code)) and c.co_name == ENTRY)
 
 
 def encode(value, out, depth=0):

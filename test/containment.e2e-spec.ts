@@ -1,0 +1,291 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { startTestApp, TestApp } from './support/test-app';
+
+/**
+ * Hostile programs against the real sandbox. Each case asserts the answer, that the host is
+ * unharmed, that the service still answers a trivial run, and that no process and no cgroup
+ * directory of the run is left.
+ */
+
+const CGROUP_CONTROLLERS = ['memory', 'pids', 'cpu'];
+const PROJECT_DIR = path.resolve(__dirname, '..');
+
+/** run-* cgroup directories this app's sandbox still has (none once every run is over). */
+function leftoverRunCgroups(group: string): string[] {
+  return CGROUP_CONTROLLERS.flatMap((controller) => {
+    const groupDir = `/sys/fs/cgroup/${controller}/${group}`;
+    if (!existsSync(groupDir)) return [];
+    return readdirSync(groupDir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .flatMap((instance) =>
+        readdirSync(path.join(groupDir, instance.name), { withFileTypes: true })
+          .filter((entry) => entry.isDirectory() && entry.name.startsWith('run-'))
+          .map((entry) => path.join(groupDir, instance.name, entry.name)),
+      );
+  });
+}
+
+function jailProcesses(): string[] {
+  try {
+    return execFileSync('pgrep', ['-u', '99999', '-a'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+describe('containment suite', () => {
+  let t: TestApp;
+  let sentinel: ChildProcess;
+  const started = Date.now();
+
+  beforeAll(async () => {
+    t = await startTestApp('containment', { SANDBOX_MAX_PIDS: '32', WORKER_CONCURRENCY: '1' });
+    // A host process with the jail's own uid: nothing a jail does may reach it.
+    sentinel = spawn('/usr/bin/sleep', ['600'], { uid: 99999, gid: 99999, stdio: 'ignore' });
+  });
+  afterAll(async () => {
+    sentinel.kill('SIGKILL');
+    await t.close();
+    console.log(`containment suite wall time: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+  afterEach(async () => {
+    expect(sentinel.exitCode).toBeNull();
+    expect(sentinel.signalCode).toBeNull();
+    const probe = await t.execute({ code: 'return 6 * 7' });
+    expect(probe.status).toBe(200);
+    expect(probe.body.result).toBe(42);
+    expect(leftoverRunCgroups(t.prefix)).toEqual([]);
+    // Only the sentinel may hold uid 99999 on the host (other spec files may run jails: ours
+    // are gone with their cgroups, checked above).
+    expect(jailProcesses().filter((line) => line.includes('pyexec-containment'))).toEqual([]);
+  });
+
+  const run = (code: string, timeout = 10) => t.execute({ code, timeout });
+
+  describe('processes', () => {
+    it('fork bomb → 400 process limit', async () => {
+      const res = await run('import os\nwhile True:\n    os.fork()');
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('Process limit of 32 exceeded');
+    });
+
+    it('thread bomb → 400 process limit', async () => {
+      const res = await run('import threading, time\nwhile True:\n    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()');
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('Process limit of 32 exceeded');
+      expect(res.body.stderr).toMatch(/can't start new thread|Resource temporarily unavailable/);
+    });
+
+    it('CPU spin in several threads → 408, whole tree killed', async () => {
+      const res = await run('import threading\ndef spin():\n    while True: pass\nfor _ in range(4):\n    threading.Thread(target=spin).start()\nspin()', 2);
+      expect(res.status).toBe(408);
+      expect(res.body.error).toBe('Execution timed out after 2 seconds');
+    });
+
+    it('os.kill(-1, 9) reaches no host process', async () => {
+      const res = await run('import os, subprocess\nchild = subprocess.Popen(["/usr/bin/sleep", "30"])\nos.kill(-1, 9)\nchild.wait()\nreturn child.returncode');
+      expect(res.status).toBe(200);
+      expect(res.body.result).toBe(-9);
+    });
+  });
+
+  describe('memory', () => {
+    it('one huge allocation → 400 memory limit', async () => {
+      const res = await run('x = bytearray(1024 * 1024 * 1024)');
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('Memory limit of 256 MiB exceeded');
+    });
+
+    it('many small allocations → 400 memory limit', async () => {
+      const res = await run('chunks = []\nwhile True:\n    chunks.append(b"x" * 1024 * 1024)');
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('Memory limit of 256 MiB exceeded');
+    });
+
+    it('an address-space bomb (beyond the rlimit) → 400 memory limit', async () => {
+      const res = await run('x = " " * (8 * 1024 ** 3)');
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('Memory limit of 256 MiB exceeded');
+    });
+
+    it('a memory bomb in a child process → 400 memory limit, though the parent exits 0', async () => {
+      const res = await run('import subprocess\np = subprocess.run(["/usr/bin/python3", "-c", "x = b\'x\' * 2 ** 30"])\nprint("child", p.returncode)');
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('Memory limit of 256 MiB exceeded');
+      expect(res.body.stdout).toBe('child -9\n');
+    });
+  });
+
+  describe('output', () => {
+    it.each([
+      ['stdout', 'import sys\nwhile True:\n    sys.stdout.write("x" * 65536)'],
+      ['stderr', 'import sys\nwhile True:\n    sys.stderr.write("x" * 65536)'],
+      ['stdout', 'import os\nwhile True:\n    os.write(1, b"y" * 65536)'],
+    ])('flood on %s → 400 output limit, output so far kept', async (stream, code) => {
+      const res = await run(code);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe(`Output limit of 1048576 bytes exceeded on ${stream}`);
+      expect(Buffer.byteLength(res.body[stream])).toBe(1048576);
+    });
+  });
+
+  describe('disk', () => {
+    it('filling /tmp → 400 with the program\'s own error', async () => {
+      const res = await run('with open("/tmp/fill", "wb") as f:\n    while True:\n        f.write(b"x" * 1024 * 1024)');
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatch(/^OSError: \[Errno (28|27)\] (No space left on device|File too large)/);
+    });
+
+    it('one huge sparse file → 400 File too large (RLIMIT_FSIZE)', async () => {
+      const res = await run('with open("/tmp/huge", "wb") as f:\n    f.seek(10 ** 10)\n    f.write(b"x")');
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatch(/^OSError: \[Errno 27\] File too large/);
+    });
+  });
+
+  describe('network', () => {
+    it('TCP to the service, to Redis, UDP, DNS, raw sockets and IPv6 all fail', async () => {
+      const port = new URL(t.url).port;
+      const code = [
+        'import socket',
+        'attempts = {',
+        `  "service": lambda: socket.create_connection(("127.0.0.1", ${port}), timeout=2),`,
+        '  "redis": lambda: socket.create_connection(("127.0.0.1", 6379), timeout=2),',
+        '  "udp": lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("8.8.8.8", 53)),',
+        '  "dns": lambda: socket.getaddrinfo("example.com", 80),',
+        '  "raw": lambda: socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP),',
+        '  "packet": lambda: socket.socket(socket.AF_PACKET, socket.SOCK_RAW),',
+        '  "ipv6": lambda: socket.create_connection(("::1", 6379), timeout=2),',
+        '}',
+        'out = {}',
+        'for name, attempt in attempts.items():',
+        '    try:',
+        '        attempt()',
+        '        out[name] = "REACHED"',
+        '    except OSError as e:',
+        '        out[name] = type(e).__name__',
+        'out["unix_socketpair"] = len(socket.socketpair())',
+        'return out',
+      ].join('\n');
+      const res = await run(code);
+      expect(res.status).toBe(200);
+      expect(JSON.stringify(res.body.result)).not.toContain('REACHED');
+      expect(res.body.result.unix_socketpair).toBe(2);
+    });
+  });
+
+  describe('file system', () => {
+    it('cannot read /etc/shadow, /root, the host /proc/1/environ or the project files', async () => {
+      const files = ['/etc/shadow', '/root/.bashrc', '/proc/1/root/etc/shadow', path.join(PROJECT_DIR, 'package.json'), '/work'];
+      const code = [
+        'import os',
+        'out = {}',
+        `for p in ${JSON.stringify(files)}:`,
+        '    try:',
+        '        open(p).read()',
+        '        out[p] = "READ"',
+        '    except OSError as e:',
+        '        out[p] = type(e).__name__',
+        'out["pid1_environ"] = open("/proc/1/environ").read()',
+        'return out',
+      ].join('\n');
+      const res = await run(code);
+      expect(res.status).toBe(200);
+      expect(JSON.stringify(res.body.result)).not.toContain('READ');
+      // /proc/1 is the jail's own first process: its environment is the clean one.
+      expect(res.body.result.pid1_environ.split('\0').filter(Boolean).map((kv: string) => kv.split('=')[0]).sort()).toEqual(['HOME', 'LANG', 'PATH']);
+    });
+
+    it('cannot write to /usr, / or the project directory', async () => {
+      const targets = ['/usr/pwned', '/pwned', path.join(PROJECT_DIR, 'pwned')];
+      const code = `out = {}\nfor p in ${JSON.stringify(targets)}:\n    try:\n        open(p, "w").write("x")\n        out[p] = "WROTE"\n    except OSError as e:\n        out[p] = type(e).__name__\nreturn out`;
+      const res = await run(code);
+      expect(res.status).toBe(200);
+      expect(JSON.stringify(res.body.result)).not.toContain('WROTE');
+      for (const target of targets) expect(existsSync(target)).toBe(false);
+    });
+
+    it('symlinks in /tmp lead nowhere outside the jail', async () => {
+      const code = [
+        'import os',
+        'out = {}',
+        'for name, target in [("shadow", "/etc/shadow"), ("root", "/proc/1/root/../../etc/passwd"), ("cwd", "/proc/self/cwd/../../root")]:',
+        '    os.symlink(target, "/tmp/" + name)',
+        '    try:',
+        '        open("/tmp/" + name).read()',
+        '        out[name] = "READ"',
+        '    except OSError as e:',
+        '        out[name] = type(e).__name__',
+        'return out',
+      ].join('\n');
+      const res = await run(code);
+      expect(res.status).toBe(200);
+      expect(JSON.stringify(res.body.result)).not.toContain('READ');
+    });
+
+    it('/dev holds only harmless devices', async () => {
+      const res = await run('import os\nreturn sorted(os.listdir("/dev"))');
+      expect(res.status).toBe(200);
+      expect(res.body.result).toEqual(['null', 'random', 'shm', 'urandom', 'zero']);
+    });
+  });
+
+  describe('privileges', () => {
+    it('runs with uid/gid ≠ 0, no capabilities, and cannot become root', async () => {
+      const code = 'import os\nstatus = dict(l.split(":\\t", 1) for l in open("/proc/self/status").read().splitlines() if ":\\t" in l)\ntry:\n    os.setuid(0)\n    became = "ROOT"\nexcept OSError as e:\n    became = type(e).__name__\nreturn [os.getuid(), os.getgid(), status["CapEff"].strip(), status["CapBnd"].strip(), became]';
+      const res = await run(code);
+      expect(res.status).toBe(200);
+      const [uid, gid, capEff, capBnd, became] = res.body.result;
+      expect(uid).not.toBe(0);
+      expect(gid).not.toBe(0);
+      expect(capEff).toBe('0000000000000000');
+      expect(capBnd).toBe('0000000000000000');
+      expect(became).toMatch(/^(PermissionError|OSError)$/);
+    });
+
+    it.each([
+      ['ptrace', 'import ctypes\nctypes.CDLL(None, use_errno=True).ptrace(0, 0, 0, 0)'],
+      ['mount', 'import ctypes\nctypes.CDLL(None, use_errno=True).mount(b"none", b"/tmp", b"tmpfs", 0, None)'],
+      ['unshare', 'import ctypes\nctypes.CDLL(None, use_errno=True).unshare(0x10000000)'],
+      ['clone with a namespace flag', 'import ctypes\nctypes.CDLL(None, use_errno=True).syscall(56, 0x10000000 | 17, 0, 0, 0, 0)'],
+      ['bpf', 'import ctypes\nctypes.CDLL(None, use_errno=True).syscall(321, 0, 0, 0)'],
+    ])('%s → 400 forbidden operation', async (_name, code) => {
+      const res = await run(code);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('Forbidden operation attempted: the sandbox does not allow this system call');
+      expect(res.body.exit_code).toBe(159);
+    });
+
+    it('the environment holds no secret of the host', async () => {
+      const res = await run('import os\nreturn sorted(os.environ)');
+      expect(res.body.result).toEqual(['HOME', 'LANG', 'PATH']);
+    });
+  });
+
+  describe('ordinary Python keeps working', () => {
+    it('threads, subprocess, multiprocessing, asyncio, sqlite, ssl', async () => {
+      const code = [
+        'import asyncio, concurrent.futures, multiprocessing, sqlite3, ssl, subprocess',
+        'def square(n):',
+        '    return n * n',
+        'with concurrent.futures.ThreadPoolExecutor(8) as pool:',
+        '    threads = sum(pool.map(square, range(10)))',
+        'with multiprocessing.Pool(2) as pool:',
+        '    processes = sum(pool.map(square, range(10)))',
+        'sub = subprocess.run(["/usr/bin/python3", "-c", "print(7)"], capture_output=True, text=True).stdout.strip()',
+        'async def main():',
+        '    await asyncio.sleep(0.01)',
+        '    return "async"',
+        'db = sqlite3.connect(":memory:")',
+        'db.execute("create table t (x)")',
+        'db.execute("insert into t values (42)")',
+        'return [threads, processes, sub, asyncio.run(main()), db.execute("select x from t").fetchone()[0], ssl.OPENSSL_VERSION.split()[0]]',
+      ].join('\n');
+      const res = await run(code, 30);
+      expect(res.status).toBe(200);
+      expect(res.body.result).toEqual([285, 285, '7', 'async', 42, 'OpenSSL']);
+    });
+  });
+});
