@@ -1,9 +1,33 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ExecutionModule } from './execution/execution.module';
+import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
+import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { WorkerModule } from './worker/worker.module';
 
-@Module({
-  imports: [ConfigModule, ExecutionModule, JobsModule],
-})
-export class AppModule {}
+@Module({})
+export class AppModule {
+  /**
+   * ROLE=api serves the API and only enqueues; ROLE=worker only consumes (its HTTP port serves
+   * /health and /metrics); ROLE=all does both.
+   */
+  static forRoot(config: AppConfig): DynamicModule {
+    const servesApi = config.role !== 'worker';
+    const runsJobs = config.role !== 'api';
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule,
+        MetricsModule,
+        HealthModule.forRoot(runsJobs),
+        ...(servesApi ? [RateLimitModule, ExecutionModule, JobsModule] : []),
+        ...(runsJobs ? [WorkerModule] : []),
+      ],
+    };
+  }
+}

@@ -1,25 +1,28 @@
-import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
-import { APP_CONFIG, AppConfig, ConfigError, loadConfig } from './config/app-config';
+import { AppConfig, ConfigError, loadConfig } from './config/app-config';
+
+function configOrExit(): AppConfig {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) console.error(`config error: ${problem}`);
+    process.exit(2);
+  }
+}
 
 async function bootstrap(): Promise<void> {
-  try {
-    loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      for (const problem of error.problems) console.error(`config error: ${problem}`);
-      process.exit(2);
-    }
-    throw error;
-  }
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false });
+  const config = configOrExit();
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, bufferLogs: true });
+  const logger = app.get(Logger);
+  app.useLogger(logger);
   configureApp(app);
-  const config = app.get<AppConfig>(APP_CONFIG);
   await app.listen(config.port);
-  new Logger('Bootstrap').log(`pyexec listening on :${config.port} (role ${config.role})`);
+  logger.log(`pyexec listening on :${config.port} (role ${config.role})`, 'Bootstrap');
 }
 
 bootstrap().catch((error: Error) => {

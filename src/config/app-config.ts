@@ -32,7 +32,14 @@ export interface AppConfig {
   webhookConcurrency: number;
   webhookAllowPrivateHosts: boolean;
   jobTtlSeconds: number;
+  logLevel: LogLevel;
+  shutdownGraceSeconds: number;
+  rateLimitPerMinute: number;
+  sandboxCheckSeconds: number;
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
@@ -94,7 +101,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     .split(',')
     .map((key) => key.trim())
     .filter((key) => key.length > 0);
-  if (apiKeys.length === 0) {
+  const role = read.oneOf('ROLE', 'all', ['api', 'worker', 'all'] as const);
+  // A worker serves no /v1 route, so it needs no key.
+  if (apiKeys.length === 0 && role !== 'worker') {
     read.problems.push('API_KEYS: at least one API key is required (comma-separated)');
   }
   const redisUrl = read.string('REDIS_URL', 'redis://127.0.0.1:6379');
@@ -110,7 +119,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     apiKeys,
     redisUrl,
     queuePrefix,
-    role: read.oneOf('ROLE', 'all', ['api', 'worker', 'all'] as const),
+    role,
     maxQueueLength: read.int('MAX_QUEUE_LENGTH', 0, 0, 1_000_000),
     queueWaitSeconds: read.int('QUEUE_WAIT_SECONDS', 300, 1, 86_400),
     workerConcurrency: read.int('WORKER_CONCURRENCY', os.availableParallelism(), 1, 256),
@@ -129,6 +138,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     webhookConcurrency: read.int('WEBHOOK_CONCURRENCY', 16, 1, 256),
     webhookAllowPrivateHosts: read.bool('WEBHOOK_ALLOW_PRIVATE_HOSTS', false),
     jobTtlSeconds: read.int('JOB_TTL_SECONDS', 86_400, 60, 30 * 86_400),
+    logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+    shutdownGraceSeconds: read.int('SHUTDOWN_GRACE_SECONDS', 60, 0, 3600),
+    rateLimitPerMinute: read.int('RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
+    sandboxCheckSeconds: read.int('SANDBOX_CHECK_SECONDS', 30, 1, 3600),
   };
   for (const [name, file] of [
     ['NSJAIL_PATH', config.nsjailPath],

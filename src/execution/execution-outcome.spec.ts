@@ -9,7 +9,7 @@ const ended = (over: Partial<RunOutcome>): RunOutcome => ({
 describe('toExecutionResponse', () => {
   it('answers a returned value with 200', () => {
     expect(toExecutionResponse(ended({ record: { kind: 'return', result: 7 } }), limits)).toEqual({
-      status: 200, body: { result: 7, stdout: 'out', stderr: 'err', exit_code: 0 },
+      status: 200, outcome: 'ok', body: { result: 7, stdout: 'out', stderr: 'err', exit_code: 0 },
     });
   });
   it('answers exit 0 without a record with 500', () => {
@@ -40,12 +40,12 @@ describe('toExecutionResponse', () => {
   });
   it('answers a timeout with 408 and the output so far', () => {
     expect(toExecutionResponse(ended({ termination: 'timeout', exitCode: null }), limits)).toEqual({
-      status: 408, body: { error: 'Execution timed out after 10 seconds', stdout: 'out', stderr: 'err' },
+      status: 408, outcome: 'timeout', body: { error: 'Execution timed out after 10 seconds', stdout: 'out', stderr: 'err' },
     });
   });
   it('answers a sandbox failure with a bare 500', () => {
     expect(toExecutionResponse(ended({ termination: 'sandbox_error', sandboxError: 'mount failed' }), limits)).toEqual({
-      status: 500, body: { error: 'The sandbox failed to run the program' },
+      status: 500, outcome: 'sandbox_error', body: { error: 'The sandbox failed to run the program' },
     });
   });
 });

@@ -10,10 +10,14 @@ export interface StatedLimits {
   maxOutputBytes: number;
 }
 
+/** How a run ended, in the few classes the metrics count. */
+export type RunClass = 'ok' | 'error' | 'timeout' | 'limit' | 'sandbox_error';
+
 /** Status and body of the synchronous answer, before job_id, id and times are added. */
 export interface ExecutionResponse {
   status: number;
   body: Record<string, unknown> & { error?: string };
+  outcome: RunClass;
 }
 
 const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, number]) => [number, name]));
@@ -33,10 +37,11 @@ export function toExecutionResponse(outcome: RunOutcome, limits: StatedLimits): 
   const { stdout, stderr } = outcome;
   switch (outcome.termination) {
     case 'timeout':
-      return { status: 408, body: { error: `Execution timed out after ${limits.timeoutSeconds} seconds`, stdout, stderr } };
+      return { status: 408, outcome: 'timeout', body: { error: `Execution timed out after ${limits.timeoutSeconds} seconds`, stdout, stderr } };
     case 'output_limit':
       return {
         status: 400,
+        outcome: 'limit',
         body: {
           error: `Output limit of ${limits.maxOutputBytes} bytes exceeded on ${outcome.outputLimitStream}`,
           stdout,
@@ -45,22 +50,24 @@ export function toExecutionResponse(outcome: RunOutcome, limits: StatedLimits): 
         },
       };
     case 'sandbox_error':
-      return { status: 500, body: { error: 'The sandbox failed to run the program' } };
+      return { status: 500, outcome: 'sandbox_error', body: { error: 'The sandbox failed to run the program' } };
+    case 'aborted':
+      return { status: 500, outcome: 'sandbox_error', body: { error: 'The worker shut down before the run finished' } };
   }
   const { exitCode, signal } = outcome;
   const exit_code = signal !== null ? 128 + signal : exitCode;
   const limitHit = limitMessage(outcome, limits);
-  if (limitHit) return { status: 400, body: { error: limitHit, stdout, stderr, exit_code } };
+  if (limitHit) return { status: 400, outcome: 'limit', body: { error: limitHit, stdout, stderr, exit_code } };
   if (signal !== null) {
-    return { status: 400, body: { error: `Process killed by ${signalName(signal)}`, stdout, stderr, exit_code } };
+    return { status: 400, outcome: 'error', body: { error: `Process killed by ${signalName(signal)}`, stdout, stderr, exit_code } };
   }
   const { record } = outcome;
   if (exitCode === 0) {
-    if (record?.kind === 'return') return { status: 200, body: { result: record.result, stdout, stderr, exit_code: 0 } };
-    if (record?.kind === 'exit') return { status: 200, body: { result: null, stdout, stderr, exit_code: 0 } };
-    return { status: 500, body: { error: 'Failed to parse execution result', stdout, stderr, exit_code: 0 } };
+    if (record?.kind === 'return') return { status: 200, outcome: 'ok', body: { result: record.result, stdout, stderr, exit_code: 0 } };
+    if (record?.kind === 'exit') return { status: 200, outcome: 'ok', body: { result: null, stdout, stderr, exit_code: 0 } };
+    return { status: 500, outcome: 'error', body: { error: 'Failed to parse execution result', stdout, stderr, exit_code: 0 } };
   }
-  return { status: 400, body: { error: failureMessage(outcome, limits), stdout, stderr, exit_code } };
+  return { status: 400, outcome: 'error', body: { error: failureMessage(outcome, limits), stdout, stderr, exit_code } };
 }
 
 /**

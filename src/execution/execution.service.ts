@@ -24,7 +24,7 @@ export class ExecutionService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async execute(request: ExecuteRequestDto, owner: string): Promise<ExecutionReply> {
+  async execute(request: ExecuteRequestDto, owner: string, requestId?: string): Promise<ExecutionReply> {
     const data: ExecutionJobData = {
       code: request.code,
       timeout: request.timeout ?? DEFAULT_TIMEOUT_SECONDS,
@@ -33,6 +33,7 @@ export class ExecutionService {
       id: request.id,
       webhookUrl: request.webhook_url,
       owner,
+      requestId,
     };
     if (data.webhookUrl) {
       if (!this.config.webhookAllowPrivateHosts) await this.refuseForbiddenHost(data.webhookUrl);
@@ -51,7 +52,7 @@ export class ExecutionService {
     const submission = await this.queue.submit(data, true);
     const settlement = await this.awaitSettlement(submission.jobId, submission.settlement!, data.timeout);
     if (settlement.kind === 'failed') {
-      throw new ApiError(HttpStatus.INTERNAL_SERVER_ERROR, { error: 'The job failed in the worker', job_id: submission.jobId });
+      throw new ApiError(HttpStatus.INTERNAL_SERVER_ERROR, { error: `The job failed: ${settlement.reason}`, job_id: submission.jobId });
     }
     return settlement.result;
   }

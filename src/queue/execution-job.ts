@@ -12,6 +12,8 @@ export interface ExecutionJobData {
   webhookUrl?: string;
   /** Fingerprint of the API key that submitted the job (never the key itself). */
   owner: string;
+  /** The HTTP request that submitted the job, to tie log lines together. */
+  requestId?: string;
 }
 
 /** Seconds, 3 decimals, as the contract gives every time. */

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ApiError } from '../common/api-error';
 import { TIMED_OUT, within } from '../common/deadline';
+import { Metrics } from '../metrics/metrics.service';
 import { admit, AdmissionKeys, releaseReservation } from './admission';
 import { EXECUTION_QUEUE, ExecutionJobData, ExecutionResult } from './execution-job';
 import { JobSettlement, JobWaiter } from './job-waiter';
@@ -41,7 +42,9 @@ export class ExecutionQueue {
     @InjectQueue(EXECUTION_QUEUE) private readonly queue: Queue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly waiter: JobWaiter,
+    private readonly metrics: Metrics,
   ) {
+    metrics.registerQueueGauge(() => this.counts());
     this.admissionKeys = {
       waitList: queue.toKey('wait'),
       jobKeyPrefix: queue.toKey(''),
@@ -69,6 +72,7 @@ export class ExecutionQueue {
     if (max > 0) {
       const decision = await admit(this.queue.client, keys, jobId, max);
       if (!decision.admitted) {
+        this.metrics.executions.inc({ outcome: 'rejected' });
         throw new ApiError(HttpStatus.TOO_MANY_REQUESTS, {
           error: `Queue is full: ${decision.waiting} jobs waiting (MAX_QUEUE_LENGTH ${max})`,
           queue_length: decision.waiting,
@@ -109,6 +113,18 @@ export class ExecutionQueue {
 
   private unavailable(): ApiError {
     return new ApiError(HttpStatus.SERVICE_UNAVAILABLE, { error: 'Queue unavailable: Redis is not reachable' });
+  }
+
+  /** Redis round trip, for readiness; throws when Redis does not answer within a second. */
+  async ping(): Promise<void> {
+    const answer = await within(this.queue.client.ping(), 1000);
+    if (answer === TIMED_OUT) throw new Error('Redis did not answer within 1000 ms');
+  }
+
+  /** Jobs waiting for a worker and running, for the metrics gauge. */
+  async counts(): Promise<{ waiting: number; active: number }> {
+    const counts = await this.queue.getJobCounts();
+    return { waiting: counts.waiting, active: counts.active };
   }
 
   /** Looks a job up once, for a waiter whose bounded wait ran out. */

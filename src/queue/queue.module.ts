@@ -1,10 +1,7 @@
 import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { SandboxModule } from '../sandbox/sandbox.module';
-import { WebhooksModule } from '../webhooks/webhooks.module';
 import { EXECUTION_QUEUE } from './execution-job';
-import { ExecutionProcessor } from './execution.processor';
 import { ExecutionQueue } from './execution-queue.service';
 import { JobWaiter } from './job-waiter';
 
@@ -13,12 +10,16 @@ import { JobWaiter } from './job-waiter';
     BullModule.registerQueueAsync({
       name: EXECUTION_QUEUE,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({ url: config.redisUrl, prefix: config.queuePrefix }),
+      useFactory: (config: AppConfig) => ({
+        url: config.redisUrl,
+        prefix: config.queuePrefix,
+        // A worker that dies (SIGKILL, lost host) loses its job locks within ~10 s; the job is
+        // then found stalled and handed to another worker once, or failed if it stalls again.
+        settings: { lockDuration: 10_000, lockRenewTime: 3_000, stalledInterval: 5_000, maxStalledCount: 1 },
+      }),
     }),
-    SandboxModule,
-    WebhooksModule,
   ],
-  providers: [ExecutionQueue, JobWaiter, ExecutionProcessor],
-  exports: [ExecutionQueue],
+  providers: [ExecutionQueue, JobWaiter],
+  exports: [ExecutionQueue, BullModule],
 })
 export class QueueModule {}

@@ -30,7 +30,13 @@ export interface NsjailRunnerOptions {
 
 /** Runs each request in a fresh nsjail (STANDALONE_ONCE) around the Python harness. */
 export class NsjailRunner implements PythonRunner {
+  private readonly inProgress = new Set<(why: Termination) => void>();
+
   constructor(private readonly options: NsjailRunnerOptions) {}
+
+  abortAll(): void {
+    for (const stop of this.inProgress) stop('aborted');
+  }
 
   async run(request: RunRequest): Promise<RunOutcome> {
     const started = performance.now();
@@ -94,12 +100,14 @@ export class NsjailRunner implements PythonRunner {
     child.stdin!.end(request.stdin ?? '');
 
     const deadline = setTimeout(() => stop('timeout'), request.timeoutSeconds * 1000);
+    this.inProgress.add(stop);
 
     return new Promise<RunOutcome>((resolve) => {
       child.on('error', (error) => {
         spawnError = error;
       });
       child.on('close', (code) => {
+        this.inProgress.delete(stop);
         clearTimeout(deadline);
         clearTimeout(escalation);
         const runTimeMs = performance.now() - started;

@@ -14,8 +14,11 @@ export type HarnessRecord =
   | { kind: 'exception'; type: string; error: string }
   | { kind: 'result_too_large'; bytes: number };
 
-/** Why the run stopped. `exited` covers every end the program reached on its own, signals included. */
-export type Termination = 'exited' | 'timeout' | 'output_limit' | 'sandbox_error';
+/**
+ * Why the run stopped. `exited` covers every end the program reached on its own, signals
+ * included; `aborted` means the service stopped it while shutting down.
+ */
+export type Termination = 'exited' | 'timeout' | 'output_limit' | 'sandbox_error' | 'aborted';
 
 export interface RunOutcome {
   termination: Termination;
@@ -40,6 +43,8 @@ export interface RunOutcome {
 
 export interface PythonRunner {
   run(request: RunRequest): Promise<RunOutcome>;
+  /** Stops every run in progress (shutdown after the grace period); they end as `aborted`. */
+  abortAll(): void;
 }
 
 export const PYTHON_RUNNER = Symbol('PYTHON_RUNNER');

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { NsjailRunner } from './nsjail-runner';
 import { PYTHON_RUNNER } from './python-runner';
+import { SandboxMonitor } from './sandbox-monitor';
 import { CgroupDriver, detectCgroups } from './run-cgroups';
 import { SANDBOX_STATUS, SandboxStatus } from './sandbox-status';
 
@@ -45,7 +46,7 @@ function describeLimits(config: AppConfig, cgroups: CgroupDriver): SandboxStatus
   };
 }
 
-/** Builds the nsjail runner for this host and proves it with one real run before serving. */
+/** Builds the nsjail runner for this host (SandboxMonitor proves it before serving). */
 async function createRunner(config: AppConfig, cgroups: CgroupDriver, status: SandboxStatus): Promise<NsjailRunner> {
   const logger = new Logger('Sandbox');
   const swept = await cgroups.sweep();
@@ -70,14 +71,6 @@ async function createRunner(config: AppConfig, cgroups: CgroupDriver, status: Sa
   });
   for (const [limit, how] of Object.entries(status.enforced)) logger.log(`limit ${limit}: ${how}`);
   for (const [limit, why] of Object.entries(status.notEnforced)) logger.warn(`limit ${limit} NOT enforced: ${why}`);
-  const probe = await runner.run({ code: 'return 6 * 7', env: {}, timeoutSeconds: 10 });
-  if (probe.record?.kind !== 'return' || probe.record.result !== 42) {
-    throw new Error(
-      `Sandbox self-test failed (nsjail ${config.nsjailPath}, python ${config.pythonPath}): ` +
-        (probe.sandboxError ?? `exit ${probe.exitCode}, stderr: ${probe.stderr.slice(0, 500)}`),
-    );
-  }
-  logger.log(`self-test passed in ${probe.runTimeMs.toFixed(1)} ms`);
   return runner;
 }
 
@@ -86,8 +79,9 @@ async function createRunner(config: AppConfig, cgroups: CgroupDriver, status: Sa
     { provide: CGROUP_DRIVER, useFactory: (config: AppConfig) => detectCgroups(config.sandboxCgroupParent), inject: [APP_CONFIG] },
     { provide: SANDBOX_STATUS, useFactory: describeLimits, inject: [APP_CONFIG, CGROUP_DRIVER] },
     { provide: PYTHON_RUNNER, useFactory: createRunner, inject: [APP_CONFIG, CGROUP_DRIVER, SANDBOX_STATUS] },
+    SandboxMonitor,
   ],
-  exports: [PYTHON_RUNNER, SANDBOX_STATUS],
+  exports: [PYTHON_RUNNER, SANDBOX_STATUS, SandboxMonitor],
 })
 export class SandboxModule implements OnApplicationShutdown {
   constructor(@Inject(CGROUP_DRIVER) private readonly cgroups: CgroupDriver) {}

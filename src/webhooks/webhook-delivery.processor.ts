@@ -8,6 +8,7 @@ import * as https from 'node:https';
 import { isIP } from 'node:net';
 import { firstValueFrom } from 'rxjs';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Metrics } from '../metrics/metrics.service';
 import { guardedLookup, isForbiddenAddress } from './address-guard';
 import { DeliveryError, parseRetryAfter } from './retry-policy';
 import { WEBHOOK_QUEUE, WebhookJobData } from './webhook-job';
@@ -25,6 +26,7 @@ export class WebhookDeliveryProcessor implements OnModuleInit {
     @InjectQueue(WEBHOOK_QUEUE) private readonly queue: Queue<WebhookJobData>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly httpService: HttpService,
+    private readonly metrics: Metrics,
   ) {
     // Connections resolve through the guard, so the address checked is the one connected to.
     this.agents = config.webhookAllowPrivateHosts
@@ -33,7 +35,6 @@ export class WebhookDeliveryProcessor implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    if (this.config.role === 'api') return;
     this.queue
       .process(this.config.webhookConcurrency, (job: Job<WebhookJobData>) => this.deliver(job))
       .catch((error: Error) => this.logger.error(`webhook processing stopped: ${error.message}`));
@@ -68,10 +69,13 @@ export class WebhookDeliveryProcessor implements OnModuleInit {
           validateStatus: (status) => status >= 200 && status < 300,
         }),
       );
-      this.logger.log(`job ${executionJobId}: webhook delivered on attempt ${attempt}`);
+      this.metrics.webhookDeliveries.inc({ result: 'delivered' });
+      this.logger.log({ jobId: executionJobId, attempt }, 'webhook delivered');
     } catch (error) {
       const failure = classify(error);
-      this.logger.warn(`job ${executionJobId}: webhook attempt ${attempt} failed: ${failure.message}`);
+      const final = !failure.retryable || attempt >= (job.opts.attempts ?? 1);
+      this.metrics.webhookDeliveries.inc({ result: final ? 'failed' : 'retry' });
+      this.logger.warn({ jobId: executionJobId, attempt, reason: failure.message, final }, 'webhook attempt failed');
       throw failure;
     }
   }

@@ -3,7 +3,6 @@ import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { retryDelay } from './retry-policy';
-import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import { WEBHOOK_BACKOFF, WEBHOOK_QUEUE } from './webhook-job';
 
@@ -25,7 +24,7 @@ import { WEBHOOK_BACKOFF, WEBHOOK_QUEUE } from './webhook-job';
       }),
     }),
   ],
-  providers: [WebhookDispatcher, WebhookDeliveryProcessor],
-  exports: [WebhookDispatcher],
+  providers: [WebhookDispatcher],
+  exports: [WebhookDispatcher, BullModule],
 })
 export class WebhooksModule {}

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
-import { APP_CONFIG, loadConfig } from '../../src/config/app-config';
+import { loadConfig } from '../../src/config/app-config';
 
 export const KEY = 'test-key-primary';
 export const OTHER_KEY = 'test-key-secondary';
@@ -48,12 +48,10 @@ export async function startTestApp(name: string, env: Record<string, string> = {
     API_KEYS: `${KEY},${OTHER_KEY}`,
     QUEUE_PREFIX: prefix,
     SANDBOX_CGROUP_PARENT: prefix,
+    LOG_LEVEL: 'warn',
     ...env,
   });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
-    .overrideProvider(APP_CONFIG)
-    .useValue(config)
-    .compile();
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error', 'warn'] });
   configureApp(app);
   await app.listen(0, '127.0.0.1');
