@@ -2,6 +2,8 @@ import { INestApplication, ValidationError, ValidationPipe } from '@nestjs/commo
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { ApiError } from './common/api-error';
+import { APP_CONFIG, AppConfig } from './config/app-config';
+import { setupOpenApi } from './openapi/openapi';
 
 /** Room for 1 MiB of code, 1 MiB of stdin and the env list, JSON-escaped. */
 export const MAX_BODY = '4mb';
@@ -14,7 +16,7 @@ function flatten(errors: ValidationError[], parent = ''): string[] {
   });
 }
 
-/** HTTP wiring shared by main.ts and the tests: body limits, validation, error shape. */
+/** HTTP wiring shared by main.ts and the tests: body limits, validation, error shape, Swagger UI. */
 export function configureApp(app: INestApplication): void {
   (app as NestExpressApplication).useBodyParser('json', { limit: MAX_BODY });
   app.useGlobalFilters(new AllExceptionsFilter());
@@ -30,6 +32,8 @@ export function configureApp(app: INestApplication): void {
       },
     }),
   );
+  // Swagger UI and /docs-json wherever the API is served (a worker serves no /v1 route).
+  if (app.get<AppConfig>(APP_CONFIG).role !== 'worker') setupOpenApi(app);
   app.enableShutdownHooks();
 }
 

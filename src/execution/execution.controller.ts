@@ -1,16 +1,22 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiKeyGuard, AuthenticatedRequest } from '../auth/api-key.guard';
+import { API_KEY_SCHEME } from '../openapi/openapi';
 import { ExecuteRequestDto } from './dto/execute-request.dto';
+import { ApiExecutePython } from './execution.api-docs';
 import { ExecutionService } from './execution.service';
 
 @Controller('v1/code')
 @UseGuards(ApiKeyGuard)
+@ApiTags('execution')
+@ApiSecurity(API_KEY_SCHEME)
 export class ExecutionController {
   constructor(private readonly executions: ExecutionService) {}
 
   @Post('execute/python')
   @HttpCode(200)
+  @ApiExecutePython()
   async executePython(
     @Body() request: ExecuteRequestDto,
     @Req() http: AuthenticatedRequest,

@@ -1,14 +1,21 @@
 import { Controller, Get, Param, Req, UseGuards } from '@nestjs/common';
+import { ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { ApiKeyGuard, AuthenticatedRequest } from '../auth/api-key.guard';
-import { JobsService, JobStatusBody } from './jobs.service';
+import { API_KEY_SCHEME } from '../openapi/openapi';
+import { JobStatusDto } from './dto/job-status.dto';
+import { ApiGetJob } from './jobs.api-docs';
+import { JobsService } from './jobs.service';
 
 @Controller('v1/jobs')
 @UseGuards(ApiKeyGuard)
+@ApiTags('jobs')
+@ApiSecurity(API_KEY_SCHEME)
 export class JobsController {
   constructor(private readonly jobs: JobsService) {}
 
   @Get(':job_id')
-  getJob(@Param('job_id') jobId: string, @Req() http: AuthenticatedRequest): Promise<JobStatusBody> {
+  @ApiGetJob()
+  getJob(@Param('job_id') jobId: string, @Req() http: AuthenticatedRequest): Promise<JobStatusDto> {
     return this.jobs.status(jobId, http.apiKeyFingerprint);
   }
 }

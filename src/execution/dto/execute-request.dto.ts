@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema, ApiSchemaOptions } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -37,27 +37,45 @@ function MaxBytes(max: number, options?: ValidationOptions): PropertyDecorator {
   );
 }
 
+/**
+ * Schema options of a body whose unknown fields are rejected (the ValidationPipe forbids them):
+ * `additionalProperties: false`, which @nestjs/swagger copies into the schema as it is.
+ */
+function closed(options: ApiSchemaOptions): ApiSchemaOptions {
+  return { ...options, additionalProperties: false } as ApiSchemaOptions;
+}
+
 /** No NUL characters: they cannot be part of an environment variable. */
 const NO_NUL = /^[^\0]*$/;
 
+@ApiSchema(closed({ name: 'EnvVar', description: 'One environment variable of the program.' }))
 export class EnvVarDto {
-  @ApiProperty({ description: 'Variable name', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', example: 'GREETING' })
+  @ApiProperty({
+    type: String,
+    description: 'Variable name: a letter or `_`, then letters, digits or `_`; at most 256 characters.',
+    pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+    maxLength: 256,
+    example: 'GREETING',
+  })
   @IsString()
   @MaxLength(256)
   @Matches(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'env name must match [A-Za-z_][A-Za-z0-9_]*' })
   name!: string;
 
-  @ApiProperty({ description: 'Variable value (no NUL characters)', example: 'hello' })
+  @ApiProperty({ type: String, description: 'Variable value: any string without NUL characters, at most 1 MiB.', example: 'hello' })
   @IsString()
   @MaxBytes(MAX_STDIN_BYTES)
   @Matches(NO_NUL, { message: 'env value must not contain NUL characters' })
   value!: string;
 }
 
+@ApiSchema(closed({ name: 'ExecuteRequest', description: 'Python code to run, and how. Unknown fields are rejected (400).' }))
 export class ExecuteRequestDto {
   @ApiProperty({
+    type: String,
     description:
-      'Python 3 source, run as the body of a function: a top-level `return` sets `result`. 1 byte to 1 MiB.',
+      'Python 3 source, required, 1 byte to 1 MiB (UTF-8). It runs as the body of a function: a top-level `return` sets `result`; tracebacks name the file `<code>` with the line numbers as written.',
+    minLength: 1,
     example: "print('Hello, World!')",
   })
   @IsString()
@@ -66,7 +84,8 @@ export class ExecuteRequestDto {
   code!: string;
 
   @ApiPropertyOptional({
-    description: 'Wall-clock limit in seconds (integer).',
+    type: 'integer',
+    description: 'Wall-clock limit in seconds, an integer from 1 to 300; default 30. At the deadline the whole process tree is killed and the call answers 408.',
     minimum: 1,
     maximum: MAX_TIMEOUT_SECONDS,
     default: DEFAULT_TIMEOUT_SECONDS,
@@ -79,7 +98,11 @@ export class ExecuteRequestDto {
   timeout?: number;
 
   @ApiPropertyOptional({
-    description: 'When given, the call answers 202 at once and the result is POSTed to this http(s) URL.',
+    type: String,
+    format: 'uri',
+    maxLength: 2048,
+    description:
+      'Optional absolute http or https URL. When given, the call answers 202 at once and the result is POSTed to this URL when the job ends. Hosts that are or resolve to loopback, private, link-local or metadata addresses are refused (400) unless the server sets `WEBHOOK_ALLOW_PRIVATE_HOSTS`.',
     example: 'https://example.com/webhook',
   })
   @IsOptional()
@@ -91,15 +114,22 @@ export class ExecuteRequestDto {
   )
   webhook_url?: string;
 
-  @ApiPropertyOptional({ description: 'Your identifier for the request, echoed back.', maxLength: 256, example: 'request-123' })
+  @ApiPropertyOptional({
+    type: String,
+    description: 'Optional identifier of your own, at most 256 characters, echoed back in the answer, the job and the webhook.',
+    maxLength: 256,
+    example: 'request-123',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(256)
   id?: string;
 
   @ApiPropertyOptional({
-    description: 'Environment variables for the program (at most 64). The service adds PATH, HOME and LANG.',
+    description:
+      'Optional environment variables for the program, at most 64. The program sees only these plus `PATH`, `HOME` and `LANG`: nothing of the server\'s environment.',
     type: [EnvVarDto],
+    maxItems: MAX_ENV_VARS,
   })
   @IsOptional()
   @IsArray()
@@ -109,7 +139,8 @@ export class ExecuteRequestDto {
   env?: EnvVarDto[];
 
   @ApiPropertyOptional({
-    description: "The program's standard input, at most 1 MiB. When absent, stdin is empty (input() raises EOFError).",
+    type: String,
+    description: "Optional standard input of the program, at most 1 MiB. Without it stdin is empty (`input()` raises `EOFError` at once).",
     example: 'Ada\n',
   })
   @IsOptional()

@@ -1,0 +1,43 @@
+import { applyDecorators } from '@nestjs/common';
+import {
+  ApiExtraModels,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiServiceUnavailableResponse,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { ErrorDto, JobErrorDto } from '../common/dto/error.dto';
+import { ExecuteResultDto, ExecutionErrorDto, ExecutionTimeoutDto } from '../execution/dto/execute-response.dto';
+import { RATE_LIMIT_HEADERS } from '../execution/execution.api-docs';
+import { JOB_RESPONSE_EXAMPLES as EXAMPLES } from '../openapi/examples';
+import { JobStatusDto } from './dto/job-status.dto';
+
+/** The OpenAPI description of GET /v1/jobs/{job_id} (DESIGN.md, API contract). */
+export function ApiGetJob(): MethodDecorator {
+  return applyDecorators(
+    ApiExtraModels(ExecuteResultDto, ExecutionErrorDto, ExecutionTimeoutDto, JobErrorDto),
+    ApiOperation({
+      summary: 'Look up a job',
+      description:
+        'The state of a job, synchronous or not, for `JOB_TTL_SECONDS` after it was submitted. Only the API key that submitted a job sees it: for any other key it is 404, like an unknown id.',
+    }),
+    ApiParam({ name: 'job_id', description: 'The `job_id` an execution answered.', example: '6f1c2a9e-8d4b-4a51-9a1e-3c2f0b7d5e10' }),
+    ApiOkResponse({ description: 'The job.', type: JobStatusDto, examples: EXAMPLES[200] }),
+    ApiUnauthorizedResponse({ description: 'Missing or unknown `x-api-key`.', type: ErrorDto, examples: EXAMPLES[401] }),
+    ApiNotFoundResponse({
+      description: 'No such job, it expired, or it was submitted with another key.',
+      type: ErrorDto,
+      examples: EXAMPLES[404],
+    }),
+    ApiTooManyRequestsResponse({
+      description: 'The key made more than `RATE_LIMIT_PER_MINUTE` requests in a minute.',
+      type: ErrorDto,
+      headers: RATE_LIMIT_HEADERS,
+      examples: EXAMPLES[429],
+    }),
+    ApiServiceUnavailableResponse({ description: 'Redis is unreachable.', type: ErrorDto, examples: EXAMPLES[503] }),
+  );
+}

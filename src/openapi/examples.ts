@@ -1,0 +1,169 @@
+/**
+ * Request and response examples of the OpenAPI document. The first request example is what
+ * Swagger UI pre-fills: the seed's example without `webhook_url`, so "Try it out" → "Execute"
+ * answers 200 with `Hello, World!` at once. The seed's full example (with the webhook) follows.
+ */
+
+const JOB_ID = '6f1c2a9e-8d4b-4a51-9a1e-3c2f0b7d5e10';
+
+const RATE_LIMITED = {
+  summary: 'Rate limit of the key',
+  value: { error: 'Rate limit exceeded: too many requests for this API key' },
+};
+
+/** The seed's example body (seed/execute-python-endpoint.md), exactly. */
+export const SEED_REQUEST = {
+  code: "print('Hello, World!')",
+  timeout: 10,
+  webhook_url: 'https://example.com/webhook',
+  id: 'request-123',
+};
+
+/** The seed's example answered synchronously: the same body without `webhook_url`. */
+export const HELLO_REQUEST = { code: SEED_REQUEST.code, timeout: SEED_REQUEST.timeout, id: SEED_REQUEST.id };
+
+export const EXECUTE_REQUEST_EXAMPLES = {
+  hello: {
+    summary: "The seed's example, answered at once (200)",
+    description: 'Without `webhook_url` the call waits for the run and answers its result.',
+    value: HELLO_REQUEST,
+  },
+  seed: {
+    summary: "The seed's example with its webhook (202)",
+    description: 'With `webhook_url` the call answers 202 at once and POSTs the result to the URL when the job ends.',
+    value: SEED_REQUEST,
+  },
+  return_value: {
+    summary: 'A return value, stdin and env',
+    value: {
+      code: 'import os\nname = input()\nreturn {"hello": name, "lang": os.environ["LANG_CHOICE"]}',
+      stdin: 'Ada\n',
+      env: [{ name: 'LANG_CHOICE', value: 'fr' }],
+    },
+  },
+  exception: { summary: 'An exception (400)', value: { code: 'print("before")\nraise ValueError("boom")' } },
+  timeout: { summary: 'An endless loop (408)', value: { code: 'while True:\n    pass', timeout: 1 } },
+};
+
+export const EXECUTE_RESPONSE_EXAMPLES = {
+  200: {
+    hello: {
+      summary: "The seed's example",
+      value: {
+        result: null,
+        stdout: 'Hello, World!\n',
+        stderr: '',
+        exit_code: 0,
+        job_id: JOB_ID,
+        id: 'request-123',
+        run_time: 0.038,
+        queue_time: 0.002,
+        total_time: 0.041,
+      },
+    },
+    return_value: {
+      summary: 'A return value',
+      value: {
+        result: { hello: 'Ada', lang: 'fr' },
+        stdout: '',
+        stderr: '',
+        exit_code: 0,
+        job_id: JOB_ID,
+        run_time: 0.021,
+        queue_time: 0.001,
+        total_time: 0.023,
+      },
+    },
+  },
+  202: {
+    seed: {
+      summary: "The seed's example with its webhook",
+      value: { job_id: JOB_ID, id: 'request-123', message: 'processing', queue_length: 1, max_queue_length: null },
+    },
+  },
+  400: {
+    exception: {
+      summary: 'The code raised',
+      value: {
+        error: 'ValueError: boom',
+        stdout: 'before\n',
+        stderr: 'Traceback (most recent call last):\n  File "<code>", line 2, in <module>\nValueError: boom\n',
+        exit_code: 1,
+        job_id: JOB_ID,
+      },
+    },
+    invalid: {
+      summary: 'Invalid request',
+      value: {
+        error: 'Invalid request: timeout must not be greater than 300',
+        details: ['timeout must not be greater than 300'],
+      },
+    },
+  },
+  401: { missing: { summary: 'No key', value: { error: 'Missing API key (header x-api-key)' } } },
+  408: {
+    timeout: {
+      summary: 'Wall time exceeded',
+      value: { error: 'Execution timed out after 1 seconds', stdout: '', stderr: '', job_id: JOB_ID },
+    },
+  },
+  413: { too_large: { summary: 'Body over 4 MiB', value: { error: 'Request body too large' } } },
+  429: {
+    queue_full: {
+      summary: 'Queue full',
+      value: { error: 'Queue is full: 100 jobs waiting (MAX_QUEUE_LENGTH 100)', queue_length: 100, max_queue_length: 100 },
+    },
+    rate_limit: RATE_LIMITED,
+  },
+  500: {
+    unparsable: {
+      summary: 'Exit status 0 without a result record',
+      value: { error: 'Failed to parse execution result', stdout: '', stderr: '', exit_code: 0, job_id: JOB_ID },
+    },
+    sandbox: { summary: 'The sandbox failed', value: { error: 'The sandbox failed to run the program', job_id: JOB_ID } },
+  },
+  503: {
+    redis: { summary: 'Redis unreachable', value: { error: 'Queue unavailable: Redis is not reachable' } },
+    no_worker: {
+      summary: 'No worker started the job in time',
+      value: { error: 'No worker started the job within 300 seconds', job_id: JOB_ID },
+    },
+  },
+};
+
+export const JOB_RESPONSE_EXAMPLES = {
+  200: {
+    completed: {
+      summary: 'An asynchronous job whose webhook was delivered',
+      value: {
+        job_id: JOB_ID,
+        id: 'request-123',
+        status: 'completed',
+        code: 200,
+        response: {
+          result: null,
+          stdout: 'Hello, World!\n',
+          stderr: '',
+          exit_code: 0,
+          job_id: JOB_ID,
+          id: 'request-123',
+          run_time: 0.038,
+          queue_time: 0.002,
+          total_time: 0.041,
+        },
+        webhook: { status: 'delivered', attempts: 1 },
+        created_at: '2026-11-28T19:20:01.120Z',
+        started_at: '2026-11-28T19:20:01.122Z',
+        finished_at: '2026-11-28T19:20:01.160Z',
+      },
+    },
+    queued: {
+      summary: 'A job waiting for a worker',
+      value: { job_id: JOB_ID, id: null, status: 'queued', created_at: '2026-11-28T19:20:01.120Z' },
+    },
+  },
+  401: { invalid: { summary: 'Unknown key', value: { error: 'Invalid API key' } } },
+  429: { rate_limit: RATE_LIMITED },
+  503: { redis: { summary: 'Redis unreachable', value: { error: 'Queue unavailable: Redis is not reachable' } } },
+  404: { unknown: { summary: 'Unknown job, or one submitted with another key', value: { error: `Job ${JOB_ID} not found` } } },
+};
