@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.env_var import EnvVar
+
+
+T = TypeVar("T", bound="ExecuteRequest")
+
+
+@_attrs_define
+class ExecuteRequest:
+    """Python code to run, and how. Unknown fields are rejected (400).
+
+    Attributes:
+        code (str): Python 3 source, required, 1 byte to 1 MiB (UTF-8). It runs as the body of a function: a top-level
+            `return` sets `result`; tracebacks name the file `<code>` with the line numbers as written. Example:
+            print('Hello, World!').
+        timeout (int | Unset): Wall-clock limit in seconds, an integer from 1 to 300; default 30. At the deadline the
+            whole process tree is killed and the call answers 408. Default: 30. Example: 10.
+        webhook_url (str | Unset): Optional absolute http or https URL. When given, the call answers 202 at once and the
+            result is POSTed to this URL when the job ends. Hosts that are or resolve to loopback, private, link-local or
+            metadata addresses are refused (400) unless the server sets `WEBHOOK_ALLOW_PRIVATE_HOSTS`. Example:
+            https://example.com/webhook.
+        id (str | Unset): Optional identifier of your own, at most 256 characters, echoed back in the answer, the job
+            and the webhook. Example: request-123.
+        env (list[EnvVar] | Unset): Optional environment variables for the program, at most 64. The program sees only
+            these plus `PATH`, `HOME` and `LANG`: nothing of the server's environment.
+        stdin (str | Unset): Optional standard input of the program, at most 1 MiB. Without it stdin is empty (`input()`
+            raises `EOFError` at once). Example: Ada
+            .
+    """
+
+    code: str
+    timeout: int | Unset = 30
+    webhook_url: str | Unset = UNSET
+    id: str | Unset = UNSET
+    env: list[EnvVar] | Unset = UNSET
+    stdin: str | Unset = UNSET
+
+    def to_dict(self) -> dict[str, Any]:
+        code = self.code
+
+        timeout = self.timeout
+
+        webhook_url = self.webhook_url
+
+        id = self.id
+
+        env: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.env, Unset):
+            env = []
+            for env_item_data in self.env:
+                env_item = env_item_data.to_dict()
+                env.append(env_item)
+
+        stdin = self.stdin
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "code": code,
+            }
+        )
+        if timeout is not UNSET:
+            field_dict["timeout"] = timeout
+        if webhook_url is not UNSET:
+            field_dict["webhook_url"] = webhook_url
+        if id is not UNSET:
+            field_dict["id"] = id
+        if env is not UNSET:
+            field_dict["env"] = env
+        if stdin is not UNSET:
+            field_dict["stdin"] = stdin
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.env_var import EnvVar  # noqa: PLC0415
+
+        d = dict(src_dict)
+        code = d.pop("code")
+
+        timeout = d.pop("timeout", UNSET)
+
+        webhook_url = d.pop("webhook_url", UNSET)
+
+        id = d.pop("id", UNSET)
+
+        _env = d.pop("env", UNSET)
+        env: list[EnvVar] | Unset = UNSET
+        if _env is not UNSET:
+            env = []
+            for env_item_data in _env:
+                env_item = EnvVar.from_dict(env_item_data)
+
+                env.append(env_item)
+
+        stdin = d.pop("stdin", UNSET)
+
+        execute_request = cls(
+            code=code,
+            timeout=timeout,
+            webhook_url=webhook_url,
+            id=id,
+            env=env,
+            stdin=stdin,
+        )
+
+        return execute_request
