@@ -31,6 +31,12 @@ if [ "${SETUP_REDIS_SERVER:-0}" = 1 ] && ! command -v redis-server >/dev/null; t
   apt_install redis-server
 fi
 
+# --- Chromium: the browser test of Swagger UI (test.sh sets SETUP_CHROMIUM=1) ---------------
+# Debian's package; playwright-core drives it and never downloads a browser of its own.
+if [ "${SETUP_CHROMIUM:-0}" = 1 ] && ! command -v chromium >/dev/null; then
+  apt_install chromium
+fi
+
 # --- Node.js >= 20 ------------------------------------------------------------------------
 node_ok() { command -v node >/dev/null && node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)'; }
 if ! node_ok && [ -x "$TOOLS/node/bin/node" ]; then export PATH="$TOOLS/node/bin:$PATH"; fi
