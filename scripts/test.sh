@@ -1,25 +1,43 @@
 #!/usr/bin/env bash
-# Runs the whole test suite (unit, then end-to-end against real Redis and nsjail),
-# installing whatever is missing first. Prints "N passed, N failed" as its last line.
+# Runs the whole test suite, installing whatever is missing first: the type check, the OpenAPI
+# lint, the check that the generated SDKs match openapi.json, the unit specs, then the end-to-end
+# specs against real Redis and nsjail (the SDKs and Swagger UI in Chromium among them).
+# Prints "N passed, N failed" as its last line (each check counts as one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+SETUP_CHROMIUM=1 bash scripts/setup.sh
 source scripts/redis.sh
 ensure_redis
 [ -x .tools/node/bin/node ] && export PATH="$PWD/.tools/node/bin:$PATH"
 
 results=$(mktemp -d)
 status=0
-npx tsc --noEmit -p tsconfig.json || status=1
+checks_passed=0
+checks_failed=0
+check() { # name command...: a step that counts as one test
+  local name=$1
+  shift
+  if "$@"; then
+    checks_passed=$((checks_passed + 1))
+  else
+    checks_failed=$((checks_failed + 1))
+    status=1
+    printf '[test] FAILED: %s\n' "$name" >&2
+  fi
+}
+export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
+check "tsc --noEmit" npx tsc --noEmit -p tsconfig.json
+check "redocly lint openapi.json" npx --no-install redocly lint openapi.json
+check "generated SDKs match openapi.json" bash scripts/generate-sdks.sh --check
 npx jest --config jest.config.js --json --outputFile="$results/unit.json" || status=1
 npx jest --config test/jest-e2e.config.js --json --outputFile="$results/e2e.json" || status=1
 node -e '
-  let passed = 0, failed = 0;
-  for (const file of process.argv.slice(1)) {
+  let passed = Number(process.argv[1]), failed = Number(process.argv[2]);
+  for (const file of process.argv.slice(3)) {
     try { const r = require(file); passed += r.numPassedTests; failed += r.numFailedTests + r.numRuntimeErrorTestSuites; }
     catch { failed += 1; }
   }
   console.log(`${passed} passed, ${failed} failed`);
-' "$results/unit.json" "$results/e2e.json"
+' "$checks_passed" "$checks_failed" "$results/unit.json" "$results/e2e.json"
 rm -rf "$results"
 exit $status
