@@ -5,7 +5,7 @@
 # Prints "N passed, N failed" as its last line (each check counts as one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SETUP_CHROMIUM=1 bash scripts/setup.sh
+SETUP_CHROMIUM=1 SETUP_REDIS_SERVER=1 bash scripts/setup.sh
 source scripts/redis.sh
 ensure_redis
 [ -x .tools/node/bin/node ] && export PATH="$PWD/.tools/node/bin:$PATH"
@@ -29,7 +29,9 @@ export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 check "tsc --noEmit" npx tsc --noEmit -p tsconfig.json
 check "redocly lint openapi.json" npx --no-install redocly lint openapi.json
 check "generated SDKs match openapi.json" bash scripts/generate-sdks.sh --check
+check "deployment files (compose schema, Dockerfile)" bash scripts/validate-deploy.sh
 npx jest --config jest.config.js --json --outputFile="$results/unit.json" || status=1
+npm run --silent build
 npx jest --config test/jest-e2e.config.js --json --outputFile="$results/e2e.json" || status=1
 node -e '
   let passed = Number(process.argv[1]), failed = Number(process.argv[2]);

@@ -34,6 +34,5 @@ export function configureApp(app: INestApplication): void {
   );
   // Swagger UI and /docs-json wherever the API is served (a worker serves no /v1 route).
   if (app.get<AppConfig>(APP_CONFIG).role !== 'worker') setupOpenApi(app);
-  app.enableShutdownHooks();
 }
 

@@ -23,6 +23,21 @@ async function bootstrap(): Promise<void> {
   configureApp(app);
   await app.listen(config.port);
   logger.log(`pyexec listening on :${config.port} (role ${config.role})`, 'Bootstrap');
+  // Graceful stop: app.close() runs the shutdown hooks (running jobs get SHUTDOWN_GRACE_SECONDS),
+  // then the process exits 0. A second signal exits at once.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.log(`${signal}: shutting down`, 'Bootstrap');
+      process.once(signal, () => process.exit(1));
+      app.close().then(
+        () => process.exit(0),
+        (error: Error) => {
+          logger.error(`shutdown failed: ${error.message}`, 'Bootstrap');
+          process.exit(1);
+        },
+      );
+    });
+  }
 }
 
 bootstrap().catch((error: Error) => {
