@@ -28,7 +28,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const [status, body] = this.describe(exception);
-    if (status >= 500) {
+    // ApiErrors are deliberate answers (503 not ready, 500 job failed) and are logged where raised.
+    if (status >= 500 && !(exception instanceof ApiError)) {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     }
     if (!response.headersSent) response.status(status).json(body);

@@ -1,6 +1,6 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Queue } from 'bull';
+import type { Job, Queue } from 'bull';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ExecutionJobData, ExecutionResult } from '../queue/execution-job';
 import { WEBHOOK_BACKOFF, WEBHOOK_QUEUE, WebhookJobData, WebhookState } from './webhook-job';
@@ -30,12 +30,21 @@ export class WebhookDispatcher {
 
   /** The delivery's state for the job-status route; null when no delivery was queued yet. */
   async stateOf(jobId: string): Promise<WebhookState | null> {
-    const job = await this.queue.getJob(jobId);
-    if (!job) return null;
-    const state = await job.getState();
-    const lastError = job.failedReason ? { last_error: job.failedReason } : {};
-    if (state === 'completed') return { status: 'delivered', attempts: job.attemptsMade + 1, ...lastError };
-    if (state === 'failed') return { status: 'failed', attempts: job.attemptsMade, ...lastError };
-    return { status: 'pending', attempts: job.attemptsMade + (state === 'active' ? 1 : 0), ...lastError };
+    // The job's hash and its state are two reads: retry until a state change did not fall between them.
+    for (let read = 0; ; read++) {
+      const before = await this.queue.getJob(jobId);
+      if (!before) return null;
+      const state = await before.getState();
+      const job = await this.queue.getJob(jobId);
+      if (!job) return null;
+      if (job.attemptsMade === before.attemptsMade || read >= 3) return describe(job, state);
+    }
   }
+}
+
+function describe(job: Job<WebhookJobData>, state: string): WebhookState {
+  const lastError = job.failedReason ? { last_error: job.failedReason } : {};
+  if (state === 'completed') return { status: 'delivered', attempts: job.attemptsMade + 1, ...lastError };
+  if (state === 'failed') return { status: 'failed', attempts: job.attemptsMade, ...lastError };
+  return { status: 'pending', attempts: job.attemptsMade + (state === 'active' ? 1 : 0), ...lastError };
 }
