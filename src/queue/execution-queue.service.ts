@@ -81,7 +81,8 @@ export class ExecutionQueue {
       }
       waiting = decision.waiting;
     } else {
-      waiting = await this.queue.client.llen(keys.waitList);
+      // Only the 202 answer reports the queue's length; a synchronous call skips the round trip.
+      waiting = data.webhookUrl ? await this.queue.client.llen(keys.waitList) : 0;
     }
     await this.queue.add(data, {
       jobId,

@@ -16,8 +16,6 @@ export const JAIL_UID = 99999;
 /** nsjail writes its log here; the harness's control socket is the next descriptor. */
 export const NSJAIL_LOG_FD = 3;
 export const CONTROL_FD = 4;
-/** nsjail's own wall-clock limit is only a backstop: the runner enforces the deadline itself. */
-const BACKSTOP_SECONDS = 5;
 
 const SHM_BYTES = 8 * 1024 * 1024;
 const RUNTIME_MOUNTS = ['/usr', '/lib', '/lib64', '/bin'];
@@ -30,11 +28,14 @@ function runtimeMounts(pythonPath: string): string[] {
   return covered ? RUNTIME_MOUNTS : [...RUNTIME_MOUNTS, prefix];
 }
 
-/** nsjail's command line for one run of the harness (STANDALONE_ONCE mode). */
+/**
+ * nsjail's command line for one run of the harness (STANDALONE_ONCE mode). `lifetimeSeconds`
+ * is nsjail's own wall-clock limit, only a backstop: the runner enforces each run's deadline.
+ */
 export function buildNsjailArgs(
   settings: JailSettings,
   existingMounts: (mount: string) => boolean,
-  timeoutSeconds: number,
+  lifetimeSeconds: number,
   harnessSource: string,
 ): string[] {
   const args = [
@@ -46,7 +47,7 @@ export function buildNsjailArgs(
     '--user', `${JAIL_UID}:${JAIL_UID}:1`,
     '--group', `${JAIL_UID}:${JAIL_UID}:1`,
     '--cwd', '/tmp',
-    '--time_limit', String(timeoutSeconds + BACKSTOP_SECONDS),
+    '--time_limit', String(lifetimeSeconds),
     '--env', 'PATH=/usr/local/bin:/usr/bin:/bin',
     '--env', 'HOME=/tmp',
     '--env', 'LANG=C.UTF-8',
@@ -58,7 +59,7 @@ export function buildNsjailArgs(
     '--rlimit_nofile', '256',
     '--rlimit_core', '0',
     // CPU time cannot exceed wall time × cores, so this never fires before the deadline.
-    '--rlimit_cpu', String((timeoutSeconds + BACKSTOP_SECONDS) * settings.cpuCount),
+    '--rlimit_cpu', String(lifetimeSeconds * settings.cpuCount),
   ];
   for (const mount of runtimeMounts(settings.pythonPath).filter(existingMounts)) {
     args.push('--bindmount_ro', mount);

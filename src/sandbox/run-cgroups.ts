@@ -43,6 +43,24 @@ export interface CgroupDriver {
   sweep(): Promise<number>;
   /** Removes this process's own cgroup directories (shutdown). */
   close(): Promise<void>;
+  /** Plain data from which another thread rebuilds the same driver (cgroupDriverFrom). */
+  describe(): CgroupDescription;
+}
+
+export type CgroupDescription =
+  | { mode: 'v1'; parents: { memory: string; pids: string; cpu: string }; hasMemsw: boolean }
+  | { mode: 'v2'; parent: string }
+  | { mode: 'none'; reason: string };
+
+export function cgroupDriverFrom(description: CgroupDescription): CgroupDriver {
+  switch (description.mode) {
+    case 'v1':
+      return new CgroupV1Driver(description.parents, description.hasMemsw);
+    case 'v2':
+      return new CgroupV2Driver(description.parent);
+    case 'none':
+      return new NoCgroupDriver(description.reason);
+  }
 }
 
 /** A leftover is only swept once it is this old and empty: a run being set up is never touched. */
@@ -165,10 +183,13 @@ class CgroupV1Driver implements CgroupDriver {
     }
     return {
       procsFiles: all.map((dir) => path.join(dir, 'cgroup.procs')),
-      usage: async () => ({
-        oomKilled: (await readCounter(path.join(dirs.memory, 'memory.oom_control'), 'oom_kill')) > 0,
-        pidsLimitHit: (await readCounter(path.join(dirs.pids, 'pids.events'), 'max')) > 0,
-      }),
+      usage: async () => {
+        const [oomKills, pidsRefusals] = await Promise.all([
+          readCounter(path.join(dirs.memory, 'memory.oom_control'), 'oom_kill'),
+          readCounter(path.join(dirs.pids, 'pids.events'), 'max'),
+        ]);
+        return { oomKilled: oomKills > 0, pidsLimitHit: pidsRefusals > 0 };
+      },
       remove: async () => {
         await Promise.all(all.map(destroy));
       },
@@ -181,6 +202,10 @@ class CgroupV1Driver implements CgroupDriver {
 
   close(): Promise<void> {
     return removeOwn(Object.values(this.parents));
+  }
+
+  describe(): CgroupDescription {
+    return { mode: 'v1', parents: this.parents, hasMemsw: this.hasMemsw };
   }
 }
 
@@ -203,10 +228,13 @@ class CgroupV2Driver implements CgroupDriver {
     }
     return {
       procsFiles: [path.join(dir, 'cgroup.procs')],
-      usage: async () => ({
-        oomKilled: (await readCounter(path.join(dir, 'memory.events'), 'oom_kill')) > 0,
-        pidsLimitHit: (await readCounter(path.join(dir, 'pids.events'), 'max')) > 0,
-      }),
+      usage: async () => {
+        const [oomKills, pidsRefusals] = await Promise.all([
+          readCounter(path.join(dir, 'memory.events'), 'oom_kill'),
+          readCounter(path.join(dir, 'pids.events'), 'max'),
+        ]);
+        return { oomKilled: oomKills > 0, pidsLimitHit: pidsRefusals > 0 };
+      },
       remove: () => destroy(dir),
     };
   }
@@ -217,6 +245,10 @@ class CgroupV2Driver implements CgroupDriver {
 
   close(): Promise<void> {
     return removeOwn([this.parent]);
+  }
+
+  describe(): CgroupDescription {
+    return { mode: 'v2', parent: this.parent };
   }
 }
 
@@ -230,6 +262,9 @@ class NoCgroupDriver implements CgroupDriver {
     return 0;
   }
   async close(): Promise<void> {}
+  describe(): CgroupDescription {
+    return { mode: 'none', reason: this.reason };
+  }
 }
 
 const V2_CONTROLLERS = ['memory', 'pids', 'cpu'];

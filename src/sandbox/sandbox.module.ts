@@ -68,7 +68,9 @@ async function createRunner(config: AppConfig, cgroups: CgroupDriver, status: Sa
     cgroups,
     // nsjail itself runs in the run's cgroup too: one more process than the program may have.
     runLimits: { memoryBytes: config.sandboxMemoryMb * 1024 * 1024, maxPids: config.sandboxMaxPids + 1, cpus: config.sandboxCpus },
+    pool: { size: config.sandboxPoolSize, maxIdleMs: config.sandboxPoolMaxIdleSeconds * 1000 },
   });
+  logger.log(config.sandboxPoolSize > 0 ? `${config.sandboxPoolSize} jails kept pre-started` : 'jails started on demand (SANDBOX_POOL_SIZE=0)');
   for (const [limit, how] of Object.entries(status.enforced)) logger.log(`limit ${limit}: ${how}`);
   for (const [limit, why] of Object.entries(status.notEnforced)) logger.warn(`limit ${limit} NOT enforced: ${why}`);
   return runner;
@@ -84,9 +86,13 @@ async function createRunner(config: AppConfig, cgroups: CgroupDriver, status: Sa
   exports: [PYTHON_RUNNER, SANDBOX_STATUS, SandboxMonitor],
 })
 export class SandboxModule implements OnApplicationShutdown {
-  constructor(@Inject(CGROUP_DRIVER) private readonly cgroups: CgroupDriver) {}
+  constructor(
+    @Inject(CGROUP_DRIVER) private readonly cgroups: CgroupDriver,
+    @Inject(PYTHON_RUNNER) private readonly runner: NsjailRunner,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    await this.runner.close();
     await this.cgroups.close();
   }
 }

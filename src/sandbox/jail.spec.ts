@@ -1,5 +1,5 @@
 import { CappedOutput } from './capped-output';
-import { parseRecord } from './nsjail-runner';
+import { parseRecord } from './jail';
 
 describe('parseRecord', () => {
   it('parses the records the harness writes', () => {

@@ -1,0 +1,71 @@
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { JailOptions } from './jail';
+import type { RunOutcome, RunRequest } from './python-runner';
+import type { CgroupDescription } from './run-cgroups';
+
+export interface SlotInit {
+  options: Omit<JailOptions, 'cgroups' | 'existingMounts'> & { existingMounts: Set<string> };
+  cgroups: CgroupDescription;
+  /** nsjail's own limit on a pooled jail's life (idle time plus the longest run), a backstop. */
+  lifetimeSeconds: number;
+  maxIdleMs: number;
+}
+
+export type SlotRequest = { type: 'run'; id: number; request: RunRequest } | { type: 'abort' } | { type: 'close' };
+export type SlotReply = { type: 'outcome'; id: number; outcome: RunOutcome } | { type: 'closed' };
+
+/** Under ts-jest the thread runs the TypeScript source through ts-node; built, it runs the JS. */
+function workerEntry(): { file: string; execArgv: string[] } {
+  const extension = path.extname(__filename);
+  const file = path.join(__dirname, `jail-slot.worker${extension}`);
+  return extension === '.ts' ? { file, execArgv: ['-r', 'ts-node/register/transpile-only'] } : { file, execArgv: [] };
+}
+
+/** The main-thread side of one pool slot (see jail-slot.worker.ts). */
+export class JailSlot {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, (outcome: RunOutcome) => void>();
+  private nextId = 0;
+  private closedResolve?: () => void;
+  busy = false;
+
+  constructor(init: SlotInit) {
+    const { file, execArgv } = workerEntry();
+    this.worker = new Worker(file, { workerData: init, execArgv });
+    this.worker.unref();
+    this.worker.on('message', (reply: SlotReply) => {
+      if (reply.type === 'closed') {
+        this.closedResolve?.();
+        return;
+      }
+      this.pending.get(reply.id)?.(reply.outcome);
+      this.pending.delete(reply.id);
+    });
+  }
+
+  async run(request: RunRequest): Promise<RunOutcome> {
+    this.busy = true;
+    try {
+      const id = this.nextId++;
+      const outcome = new Promise<RunOutcome>((resolve) => this.pending.set(id, resolve));
+      this.worker.postMessage({ type: 'run', id, request } satisfies SlotRequest);
+      return await outcome;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  abort(): void {
+    this.worker.postMessage({ type: 'abort' } satisfies SlotRequest);
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => {
+      this.closedResolve = resolve;
+    });
+    this.worker.postMessage({ type: 'close' } satisfies SlotRequest);
+    await closed;
+    await this.worker.terminate();
+  }
+}
