@@ -1,7 +1,7 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { waitUntil } from './support/processes';
+import { waitUntil } from './support/wait';
 import { startTestApp, TestApp } from './support/test-app';
 
 /**

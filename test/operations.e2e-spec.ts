@@ -1,7 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import request from 'supertest';
 import { cleanPrefix, KEY, startTestApp, TestApp, uniquePrefix } from './support/test-app';
-import { freePort, metricValue, ServiceProcess, waitUntil } from './support/processes';
+import { freePort, metricValue, ServiceProcess } from './support/processes';
+import { waitUntil } from './support/wait';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -1,15 +1,8 @@
 import Redis from 'ioredis';
 import { loadConfig } from '../src/config/app-config';
 import { startTestApp, TestApp } from './support/test-app';
+import { waitUntil } from './support/wait';
 import { WebhookReceiver } from './support/webhook-receiver';
-
-async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('queue: admission bound, async 202 and webhooks', () => {
   let t: TestApp;
@@ -32,7 +25,7 @@ describe('queue: admission bound, async 202 and webhooks', () => {
   it('accepts exactly MAX_QUEUE_LENGTH waiting jobs out of 20 concurrent requests while the worker is busy', async () => {
     const busy = t.execute({ code: 'import time\ntime.sleep(3)\nreturn "done"' }).then((res) => res);
     const active = `${t.prefix}:python-execution:active`;
-    await until(async () => (await redis.llen(active)) === 1);
+    await waitUntil(async () => ((await redis.llen(active)) === 1 ? true : undefined), 15_000, 'the long job running');
 
     const burst = await Promise.all(
       Array.from({ length: 20 }, (_, i) => t.execute({ code: `return ${i}`, webhook_url: hookUrl, id: `burst-${i}` })),

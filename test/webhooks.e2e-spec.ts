@@ -1,19 +1,10 @@
 import { createHmac } from 'node:crypto';
 import request from 'supertest';
 import { KEY, OTHER_KEY, startTestApp, TestApp } from './support/test-app';
+import { waitUntil } from './support/wait';
 import { WebhookReceiver } from './support/webhook-receiver';
 
 const SECRET = 'test-webhook-secret';
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 function jobStatus(t: TestApp, jobId: string, key = KEY) {
   return request(t.url).get(`/v1/jobs/${jobId}`).set('x-api-key', key);
@@ -21,7 +12,7 @@ function jobStatus(t: TestApp, jobId: string, key = KEY) {
 
 /** Resolves when the job's webhook reached a final state. */
 function webhookSettled(t: TestApp, jobId: string) {
-  return until(async () => {
+  return waitUntil(async () => {
     const res = await jobStatus(t, jobId);
     return res.body.webhook && res.body.webhook.status !== 'pending' ? res.body : undefined;
   });
@@ -114,7 +105,7 @@ describe('webhook delivery', () => {
     );
     expect(submissions.every((res) => res.status === 202)).toBe(true);
     const ids = new Set(submissions.map((res) => res.body.job_id));
-    await until(async () => ([...ids].every((id) => hooksFor(id).length >= 1) ? true : undefined), 60_000);
+    await waitUntil(async () => ([...ids].every((id) => hooksFor(id).length >= 1) ? true : undefined), 60_000);
     const drainMs = Date.now() - started;
     const delivered = receiver.received.filter((hook) => ids.has(hook.headers['x-webhook-id'] as string));
     expect(delivered).toHaveLength(50);
@@ -175,13 +166,13 @@ describe('job status', () => {
   it('shows an async job as running, then completed, with its webhook state', async () => {
     const res = await t.execute({ code: 'import time\ntime.sleep(1.5)\nreturn 3', webhook_url: 'https://example.com/webhook' });
     expect(res.status).toBe(202);
-    const running = await until(async () => {
+    const running = await waitUntil(async () => {
       const status = await jobStatus(t, res.body.job_id);
       return status.body.status === 'running' ? status.body : undefined;
     });
     expect(running).toMatchObject({ id: null, webhook: { status: 'pending', attempts: 0 } });
     expect(running).not.toHaveProperty('response');
-    const completed = await until(async () => {
+    const completed = await waitUntil(async () => {
       const status = await jobStatus(t, res.body.job_id);
       return status.body.status === 'completed' ? status.body : undefined;
     });
