@@ -1,5 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
@@ -21,6 +22,13 @@ async function bootstrap(): Promise<void> {
   const logger = app.get(Logger);
   app.useLogger(logger);
   configureApp(app);
+  let shuttingDown = false;
+  // Once a stop is signalled, new requests are turned away (and readiness fails) at once.
+  app.use((_request: Request, response: Response, next: NextFunction) => {
+    if (!shuttingDown) return next();
+    response.setHeader('Connection', 'close');
+    response.status(503).json({ error: 'The service is shutting down' });
+  });
   await app.listen(config.port);
   logger.log(`pyexec listening on :${config.port} (role ${config.role})`, 'Bootstrap');
   // Graceful stop: app.close() runs the shutdown hooks (running jobs get SHUTDOWN_GRACE_SECONDS),
@@ -28,7 +36,13 @@ async function bootstrap(): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.log(`${signal}: shutting down`, 'Bootstrap');
+      shuttingDown = true;
       process.once(signal, () => process.exit(1));
+      // Whatever still holds the stop up (a client waiting on a job no worker takes) is cut off.
+      setTimeout(() => {
+        logger.error('shutdown took too long: exiting', 'Bootstrap');
+        process.exit(1);
+      }, (config.shutdownGraceSeconds + 30) * 1000).unref();
       app.close().then(
         () => process.exit(0),
         (error: Error) => {

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { cleanPrefix, KEY, startTestApp, TestApp, uniquePrefix } from './support/test-app';
 import { freePort, metricValue, ServiceProcess } from './support/processes';
 import { waitUntil } from './support/wait';
+import { WebhookReceiver } from './support/webhook-receiver';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -102,6 +103,49 @@ describe('one api and two worker processes on one Redis', () => {
     expect(exit.code).toBe(0);
     expect(Date.now() - signalledAt).toBeGreaterThan(500);
   }, 30_000);
+});
+
+describe('shutdown past the grace period', () => {
+  it('fails the cut-off jobs with a clear error: the sync client, the job status and the webhook all get it', async () => {
+    const prefix = uniquePrefix('grace');
+    const receiver = new WebhookReceiver();
+    const hookUrl = await receiver.start();
+    const env = {
+      REDIS_URL, QUEUE_PREFIX: prefix, SANDBOX_CGROUP_PARENT: prefix, API_KEYS: KEY, ROLE: 'all',
+      WORKER_CONCURRENCY: '2', SHUTDOWN_GRACE_SECONDS: '1', WEBHOOK_ALLOW_PRIVATE_HOSTS: 'true',
+    };
+    const first = new ServiceProcess(await freePort(), env);
+    let second: ServiceProcess | undefined;
+    try {
+      await first.ready();
+      const code = 'import time\ntime.sleep(30)';
+      const sync = execute(first.url, { code, timeout: 60 });
+      const accepted = await execute(first.url, { code, timeout: 60, webhook_url: hookUrl, id: 'cut-off' });
+      expect(accepted.status).toBe(202);
+      await waitUntil(async () => ((await metricValue(first.url, 'pyexec_queue_jobs{state="active"}')) === 2 ? true : undefined), 10_000, 'both running');
+      const signalledAt = Date.now();
+      first.child.kill('SIGTERM');
+      const answer = await sync;
+      expect(answer.status).toBe(500);
+      expect(answer.body.error).toMatch(/^The job failed: the worker shut down before the run finished/);
+      expect((await first.exited).code).toBe(0);
+      expect(Date.now() - signalledAt).toBeLessThan(15_000);
+
+      // The delivery was queued before the exit: the next process delivers it.
+      second = new ServiceProcess(await freePort(), env);
+      await second.ready();
+      await receiver.waitFor(1);
+      expect(receiver.received[0].body).toMatchObject({ code: 500, id: 'cut-off', job_id: accepted.body.job_id });
+      expect(receiver.received[0].body.message).toMatch(/^The job failed: the worker shut down/);
+      const status = await request(second.url).get(`/v1/jobs/${accepted.body.job_id}`).set('x-api-key', KEY);
+      expect(status.body).toMatchObject({ status: 'failed', code: 500, webhook: { status: 'delivered' } });
+    } finally {
+      await first.stop();
+      await second?.stop();
+      await receiver.stop();
+      await cleanPrefix(REDIS_URL, prefix);
+    }
+  }, 60_000);
 });
 
 describe('readiness follows Redis', () => {

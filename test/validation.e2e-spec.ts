@@ -25,6 +25,7 @@ describe('request validation and authentication', () => {
     ['an id of 257 chars', { code: 'pass', id: 'x'.repeat(257) }, /id must be shorter than or equal to 256 characters/],
     ['a bad env name', { code: 'pass', env: [{ name: '1BAD', value: 'x' }] }, /env name must match/],
     ['a non-string env value', { code: 'pass', env: [{ name: 'A', value: 1 }] }, /value must be a string/],
+    ['an env value with a lone surrogate', { code: 'pass', env: [{ name: 'A', value: 'a\ud800b' }] }, /must not contain lone surrogate/],
     ['an env value with NUL', { code: 'pass', env: [{ name: 'A', value: 'a\u0000b' }] }, /must not contain NUL/],
     ['65 env vars', { code: 'pass', env: Array.from({ length: 65 }, (_, i) => ({ name: `V${i}`, value: '' })) }, /env must contain no more than 64 elements/],
     ['an unknown env field', { code: 'pass', env: [{ name: 'A', value: 'x', secret: true }] }, /property secret should not exist/],

@@ -92,3 +92,12 @@ function failureMessage({ record, exitCode }: RunOutcome, limits: StatedLimits):
   }
   return `Process exited with code ${exitCode}`;
 }
+
+/** The answer for a job the worker itself failed (shutdown cut it off, it stalled twice, ...). */
+export function failedJobResponse(jobId: string, reason: string, id?: string): ExecutionResponse {
+  return {
+    status: 500,
+    outcome: 'sandbox_error',
+    body: { error: `The job failed: ${reason}`, job_id: jobId, ...(id !== undefined && { id }) },
+  };
+}

@@ -7,6 +7,7 @@ import { checkWebhookUrl, ForbiddenWebhookHost } from '../webhooks/address-guard
 import { ExecutionQueue } from '../queue/execution-queue.service';
 import { JobSettlement } from '../queue/job-waiter';
 import { DEFAULT_TIMEOUT_SECONDS, ExecuteRequestDto } from './dto/execute-request.dto';
+import { failedJobResponse } from './execution-outcome';
 
 export interface ExecutionReply {
   status: number;
@@ -52,7 +53,8 @@ export class ExecutionService {
     const submission = await this.queue.submit(data, true);
     const settlement = await this.awaitSettlement(submission.jobId, submission.settlement!, data.timeout);
     if (settlement.kind === 'failed') {
-      throw new ApiError(HttpStatus.INTERNAL_SERVER_ERROR, { error: `The job failed: ${settlement.reason}`, job_id: submission.jobId });
+      const failed = failedJobResponse(submission.jobId, settlement.reason, data.id);
+      throw new ApiError(failed.status, { ...failed.body, error: failed.body.error! });
     }
     return settlement.result;
   }
@@ -75,8 +77,12 @@ export class ExecutionService {
     const first = await within(settlement, queueBound);
     if (first !== TIMED_OUT) return first;
     const known = await this.queue.settlementOf(jobId);
-    if (known) return known;
+    if (known) {
+      this.queue.stopWaiting(jobId);
+      return known;
+    }
     if (await this.queue.withdraw(jobId)) {
+      this.queue.stopWaiting(jobId);
       throw new ApiError(HttpStatus.SERVICE_UNAVAILABLE, {
         error: `No worker started the job within ${this.config.queueWaitSeconds} seconds`,
         job_id: jobId,
@@ -85,6 +91,7 @@ export class ExecutionService {
     const late = await within(settlement, (timeout + RUN_MARGIN_SECONDS) * 1000);
     if (late !== TIMED_OUT) return late;
     const final = await this.queue.settlementOf(jobId);
+    this.queue.stopWaiting(jobId);
     if (final) return final;
     throw new ApiError(HttpStatus.INTERNAL_SERVER_ERROR, { error: 'The job did not report a result', job_id: jobId });
   }

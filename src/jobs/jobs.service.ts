@@ -1,5 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { ApiError } from '../common/api-error';
+import { failedJobResponse } from '../execution/execution-outcome';
 import { ExecutionQueue } from '../queue/execution-queue.service';
 import { WebhookDispatcher } from '../webhooks/webhook-dispatcher';
 import { WebhookState } from '../webhooks/webhook-job';
@@ -19,6 +20,11 @@ export interface JobStatusBody {
 }
 
 const STATUS_OF_STATE: Record<string, JobStatus> = { active: 'running', completed: 'completed', failed: 'failed' };
+function failedAnswer(jobId: string, reason: string, id?: string) {
+  const failed = failedJobResponse(jobId, reason, id);
+  return { code: failed.status, response: failed.body };
+}
+
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : undefined);
 
 /** Job look-up, visible only to the key that submitted the job. */
@@ -39,6 +45,7 @@ export class JobsService {
       id: job.data.id ?? null,
       status: STATUS_OF_STATE[job.state] ?? 'queued',
       ...(job.result && { code: job.result.status, response: job.result.body }),
+      ...(job.failedReason !== undefined && failedAnswer(jobId, job.failedReason, job.data.id)),
       ...(webhook && { webhook }),
       created_at: iso(job.createdAt)!,
       ...(job.startedAt && { started_at: iso(job.startedAt) }),

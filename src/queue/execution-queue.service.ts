@@ -16,6 +16,7 @@ export interface ExecutionJobSnapshot {
   /** Bull's state: waiting, delayed, active, completed, failed, paused, stuck. */
   state: string;
   result?: ExecutionResult;
+  failedReason?: string;
   createdAt: number;
   startedAt?: number;
   finishedAt?: number;
@@ -132,7 +133,7 @@ export class ExecutionQueue {
   async settlementOf(jobId: string): Promise<JobSettlement | null> {
     const job = await this.redisCall(() => this.queue.getJob(jobId));
     if (!job) return null;
-    if (await job.isCompleted()) return { kind: 'completed', result: job.returnvalue };
+    if ((await job.isCompleted()) && job.returnvalue) return { kind: 'completed', result: job.returnvalue };
     if (await job.isFailed()) return { kind: 'failed', reason: job.failedReason ?? 'unknown' };
     return null;
   }
@@ -147,10 +148,16 @@ export class ExecutionQueue {
       data: job.data,
       state,
       result: state === 'completed' ? (job.returnvalue as ExecutionResult) : undefined,
+      failedReason: state === 'failed' ? (job.failedReason ?? 'unknown') : undefined,
       createdAt: job.timestamp,
       startedAt: job.processedOn ?? undefined,
       finishedAt: job.finishedOn ?? undefined,
     };
+  }
+
+  /** Drops the waiter of a job whose answer was given otherwise. */
+  stopWaiting(jobId: string): void {
+    this.waiter.forget(jobId);
   }
 
   /** Takes a job that no worker has started off the queue; false when it already started. */

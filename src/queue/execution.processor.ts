@@ -3,7 +3,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } f
 import type { Job, Queue } from 'bull';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TIMED_OUT, within } from '../common/deadline';
-import { toExecutionResponse } from '../execution/execution-outcome';
+import { failedJobResponse, toExecutionResponse } from '../execution/execution-outcome';
 import { Metrics } from '../metrics/metrics.service';
 import { PYTHON_RUNNER, PythonRunner } from '../sandbox/python-runner';
 import { WebhookDispatcher } from '../webhooks/webhook-dispatcher';
@@ -15,6 +15,8 @@ const seconds = (ms: number) => Math.round(ms) / 1000;
 @Injectable()
 export class ExecutionProcessor implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(ExecutionProcessor.name);
+  /** Webhooks of failed jobs being queued, for shutdown to wait on. */
+  private readonly failureDispatches = new Set<Promise<void>>();
 
   constructor(
     @InjectQueue(EXECUTION_QUEUE) private readonly queue: Queue,
@@ -25,6 +27,10 @@ export class ExecutionProcessor implements OnModuleInit, BeforeApplicationShutdo
   ) {}
 
   onModuleInit(): void {
+    this.queue.on('failed', (job: Job<ExecutionJobData>, error: Error) => {
+      const dispatch = this.onFailed(job, error).finally(() => this.failureDispatches.delete(dispatch));
+      this.failureDispatches.add(dispatch);
+    });
     this.queue
       .process(this.config.workerConcurrency, (job: Job<ExecutionJobData>) => this.handle(job))
       .catch((error: Error) => this.logger.error(`queue processing stopped: ${error.message}`));
@@ -38,7 +44,24 @@ export class ExecutionProcessor implements OnModuleInit, BeforeApplicationShutdo
     const drained = await within(this.queue.pause(true, false), this.config.shutdownGraceSeconds * 1000);
     if (drained === TIMED_OUT) {
       this.logger.warn(`jobs still running after ${this.config.shutdownGraceSeconds} s of grace: stopping them`);
-      this.runner.abortAll();
+      await this.runner.abortAll();
+      // Let Bull record the stopped jobs as failed, and their webhooks be queued, before queues close.
+      await within(this.queue.whenCurrentJobsFinished(), 10_000);
+      await Promise.all(this.failureDispatches);
+    }
+  }
+
+  /** A job the worker failed for good still reaches its webhook, with a 500 answer and the reason. */
+  private async onFailed(job: Job<ExecutionJobData>, error: Error): Promise<void> {
+    if (!job.data.webhookUrl || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    const jobId = String(job.id);
+    const response = failedJobResponse(jobId, error.message, job.data.id);
+    const total = seconds(Date.now() - job.timestamp);
+    const timing = { run_time: 0, queue_time: seconds((job.processedOn ?? Date.now()) - job.timestamp), total_time: total };
+    try {
+      await this.webhooks.dispatch(jobId, job.data, { ...response, timing });
+    } catch (dispatchError) {
+      this.logger.error({ jobId, reason: (dispatchError as Error).message }, 'could not queue the webhook of a failed job');
     }
   }
 

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { JailOptions } from './jail';
+import { failedOutcome, type JailOptions } from './jail';
 import type { RunOutcome, RunRequest } from './python-runner';
 import type { CgroupDescription } from './run-cgroups';
 
@@ -34,6 +34,9 @@ export class JailSlot {
     const { file, execArgv } = workerEntry();
     this.worker = new Worker(file, { workerData: init, execArgv });
     this.worker.unref();
+    // A slot thread that dies answers its pending runs instead of leaving them hanging.
+    this.worker.on('exit', () => this.settleAll('the sandbox pool thread exited'));
+    this.worker.on('error', (error) => this.settleAll(`the sandbox pool thread failed: ${error.message}`));
     this.worker.on('message', (reply: SlotReply) => {
       if (reply.type === 'closed') {
         this.closedResolve?.();
@@ -56,8 +59,25 @@ export class JailSlot {
     }
   }
 
-  abort(): void {
+  private settleAll(reason: string): void {
+    for (const resolve of this.pending.values()) resolve(failedOutcome(reason, 0));
+    this.pending.clear();
+    this.closedResolve?.();
+  }
+
+  /** Stops the run in progress; resolves once it has been answered. */
+  async abort(): Promise<void> {
+    const answered = [...this.pending.keys()].map(
+      (id) => new Promise<void>((resolve) => {
+        const settle = this.pending.get(id)!;
+        this.pending.set(id, (outcome) => {
+          settle(outcome);
+          resolve();
+        });
+      }),
+    );
     this.worker.postMessage({ type: 'abort' } satisfies SlotRequest);
+    await Promise.all(answered);
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import { Jail } from './jail';
+import { failedOutcome, Jail } from './jail';
 import { RunOutcome, RunRequest } from './python-runner';
 import { cgroupDriverFrom } from './run-cgroups';
 import type { SlotInit, SlotReply, SlotRequest } from './jail-slot';
@@ -17,6 +17,10 @@ const RETRY_MS = 1000;
 
 let next: Promise<Jail | RunOutcome> | undefined;
 let current: Jail | undefined;
+/** The run in progress (from its arrival to its answer), for shutdown to wait on. */
+let inProgress: Promise<void> | undefined;
+/** Set by abort (shutdown): runs in progress stop, and a run not yet handed over never starts. */
+let aborting = false;
 let closing = false;
 
 function prepare(): void {
@@ -30,7 +34,8 @@ function post(reply: SlotReply): void {
 async function takeJail(): Promise<Jail | RunOutcome> {
   const started = next ? await next : undefined;
   next = undefined;
-  if (started instanceof Jail && !started.ended) return started;
+  // A jail older than the maximum idle age might not outlive the longest timeout under nsjail's own limit.
+  if (started instanceof Jail && !started.ended && performance.now() - started.startedAt <= init.maxIdleMs) return started;
   if (started instanceof Jail) void started.dispose();
   // Nothing usable was waiting (failed to start, died while idle): start one now.
   return Jail.start(options, init.lifetimeSeconds);
@@ -41,6 +46,11 @@ async function run(id: number, request: RunRequest): Promise<void> {
   if (!(jail instanceof Jail)) {
     post({ type: 'outcome', id, outcome: jail });
     setTimeout(prepare, RETRY_MS);
+    return;
+  }
+  if (aborting) {
+    await jail.dispose().catch(() => undefined);
+    post({ type: 'outcome', id, outcome: { ...failedOutcome('aborted before it started', 0), termination: 'aborted' } });
     return;
   }
   current = jail;
@@ -67,18 +77,23 @@ const recycler = setInterval(() => void recycle(), Math.max(1000, init.maxIdleMs
 parentPort!.on('message', (message: SlotRequest) => {
   switch (message.type) {
     case 'run':
-      void run(message.id, message.request);
+      inProgress = run(message.id, message.request).finally(() => {
+        inProgress = undefined;
+      });
       break;
     case 'abort':
+      aborting = true;
       current?.stop('aborted');
       break;
     case 'close': {
       closing = true;
+      aborting = true;
+      current?.stop('aborted');
       clearInterval(recycler);
       const waiting = next;
       next = undefined;
-      void (waiting ?? Promise.resolve(undefined))
-        .then((jail) => (jail instanceof Jail ? jail.dispose() : undefined))
+      void Promise.all([inProgress, waiting?.then((jail) => (jail instanceof Jail ? jail.dispose() : undefined))])
+        .catch(() => undefined)
         .finally(() => post({ type: 'closed' }));
       break;
     }

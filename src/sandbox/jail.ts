@@ -138,7 +138,15 @@ export class Jail {
     if (this.handedOver) throw new Error('a jail runs one program only');
     this.handedOver = true;
     const handedOverAt = performance.now();
-    const payload = { code: request.code, env: request.env, max_result_bytes: this.options.maxOutputBytes };
+    // CPU time cannot pass the deadline × the CPUs a run may use, so this limit never fires
+    // while the service watches; it ends a run the service can no longer stop (it died).
+    const cpus = this.options.jail.cgroupLimits ? this.options.runLimits.cpus : this.options.jail.cpuCount;
+    const payload = {
+      code: request.code,
+      env: request.env,
+      max_result_bytes: this.options.maxOutputBytes,
+      cpu_seconds: Math.ceil((request.timeoutSeconds + 2) * cpus),
+    };
     this.control.end(JSON.stringify(payload));
     this.child.stdin!.end(request.stdin ?? '');
     this.deadline = setTimeout(() => this.stop('timeout'), request.timeoutSeconds * 1000);
@@ -146,6 +154,11 @@ export class Jail {
     const outcome = this.outcome(ending, performance.now() - handedOverAt);
     if (!this.cgroup || outcome.termination === 'sandbox_error') return outcome;
     return { ...outcome, ...(await this.cgroup.usage()) };
+  }
+
+  /** Resolves when the jail's process has ended. */
+  get finished(): Promise<void> {
+    return this.ending.then(() => undefined);
   }
 
   /** Stops the jail (if it still runs) and removes its cgroup. */

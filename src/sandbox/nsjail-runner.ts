@@ -60,9 +60,10 @@ export class NsjailRunner implements PythonRunner {
     }
   }
 
-  abortAll(): void {
-    for (const slot of this.slots) slot.abort();
-    for (const jail of this.cold) jail.stop('aborted');
+  async abortAll(): Promise<void> {
+    const cold = [...this.cold];
+    for (const jail of cold) jail.stop('aborted');
+    await Promise.all([...this.slots.map((slot) => slot.abort()), ...cold.map((jail) => jail.finished)]);
   }
 
   /** Stops the slots and their waiting jails (shutdown). */

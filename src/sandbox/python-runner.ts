@@ -43,8 +43,8 @@ export interface RunOutcome {
 
 export interface PythonRunner {
   run(request: RunRequest): Promise<RunOutcome>;
-  /** Stops every run in progress (shutdown after the grace period); they end as `aborted`. */
-  abortAll(): void;
+  /** Stops every run in progress (shutdown after the grace period); resolves once they have ended as `aborted`. */
+  abortAll(): Promise<void>;
 }
 
 export const PYTHON_RUNNER = Symbol('PYTHON_RUNNER');

@@ -126,8 +126,10 @@ async function subdirectories(dir: string): Promise<string[]> {
 
 /**
  * Every service process has its own directory under the group (several workers may share a
- * host). Other processes' directories are swept only where their runs are empty and old:
- * what a live process is running or setting up is left alone.
+ * host). In other processes' directories only run cgroups that are empty and were created
+ * long ago are removed: what a live process is running, pre-starting or setting up is left
+ * alone. Instance directories themselves are kept (the kernel does not update a cgroup
+ * directory's times, so an idle live process's directory cannot be told from a dead one's).
  */
 async function sweepGroups(groups: string[], ownInstance: string): Promise<number> {
   let removed = 0;
@@ -138,9 +140,6 @@ async function sweepGroups(groups: string[], ownInstance: string): Promise<numbe
         if (await isStale(run)) {
           await fs.rmdir(run).then(() => removed++, () => undefined);
         }
-      }
-      if ((await subdirectories(instance)).length === 0 && (await isStale(instance))) {
-        await fs.rmdir(instance).catch(() => undefined);
       }
     }
   }
@@ -170,7 +169,7 @@ class CgroupV1Driver implements CgroupDriver {
     };
     const all = Object.values(dirs);
     try {
-      await Promise.all(all.map((dir) => fs.mkdir(dir)));
+      await Promise.all(all.map((dir) => fs.mkdir(dir, { recursive: true })));
       await fs.writeFile(path.join(dirs.memory, 'memory.limit_in_bytes'), String(limits.memoryBytes));
       // No swap: memory+swap may not exceed memory.
       if (this.hasMemsw) await fs.writeFile(path.join(dirs.memory, 'memory.memsw.limit_in_bytes'), String(limits.memoryBytes));

@@ -63,6 +63,8 @@ export class WebhookDeliveryProcessor implements OnModuleInit {
           timeout: this.config.webhookTimeoutMs,
           signal: AbortSignal.timeout(this.config.webhookTimeoutMs),
           maxRedirects: 0,
+          // A proxy from the environment would be what the address guard checks: never use one.
+          proxy: false,
           maxContentLength: MAX_RESPONSE_BYTES,
           responseType: 'text',
           transformRequest: [(data: string) => data],

@@ -45,6 +45,22 @@ function closed(options: ApiSchemaOptions): ApiSchemaOptions {
   return { ...options, additionalProperties: false } as ApiSchemaOptions;
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Well-formed UTF-16 (no lone surrogate halves): an environment variable holds bytes of UTF-8. */
+function IsWellFormed(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isWellFormed',
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || !LONE_SURROGATE.test(value),
+        defaultMessage: (args) => `${args?.property} must not contain lone surrogate characters`,
+      },
+    },
+    options,
+  );
+}
+
 /** No NUL characters: they cannot be part of an environment variable. */
 const NO_NUL = /^[^\0]*$/;
 
@@ -66,6 +82,7 @@ export class EnvVarDto {
   @IsString()
   @MaxBytes(MAX_STDIN_BYTES)
   @Matches(NO_NUL, { message: 'env value must not contain NUL characters' })
+  @IsWellFormed()
   value!: string;
 }
 

@@ -1,6 +1,6 @@
 # The program nsjail starts inside every jail. It is passed to `python3 -c`, so nothing
 # has to be mounted for it. Protocol, on the control descriptor (fd 4, a socket):
-#   in:  one JSON object {"code", "env", "max_result_bytes"}, then EOF
+#   in:  one JSON object {"code", "env", "max_result_bytes", "cpu_seconds"}, then EOF
 #   out: one JSON record {"kind": "return"|"exit"|"exception"|"result_too_large", ...}
 # User output goes to fds 1 and 2 untouched, so printing can never forge a record.
 #
@@ -188,6 +188,9 @@ def exit_status(exc):
 
 
 def run(payload):
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_CPU, (payload["cpu_seconds"], payload["cpu_seconds"]))
     os.environ.update(payload.get("env") or {})
     sys.argv = [""]
     main = type(sys)("__main__")
