@@ -140,9 +140,11 @@ export class ExecutionQueue {
 
   /** A job's state for the job-status route; null when unknown or expired. */
   async find(jobId: string): Promise<ExecutionJobSnapshot | null> {
-    const job = await this.redisCall(() => this.queue.getJob(jobId));
+    let job = await this.redisCall(() => this.queue.getJob(jobId));
     if (!job) return null;
-    const state = await this.redisCall(() => job.getState());
+    const state = await this.redisCall(() => job!.getState());
+    // The job may have finished between the two reads: read it again to get its answer.
+    if (state === 'completed' || state === 'failed') job = (await this.redisCall(() => this.queue.getJob(jobId))) ?? job;
     return {
       jobId,
       data: job.data,
