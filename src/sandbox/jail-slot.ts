@@ -13,7 +13,7 @@ export interface SlotInit {
 }
 
 export type SlotRequest = { type: 'run'; id: number; request: RunRequest } | { type: 'abort' } | { type: 'close' };
-export type SlotReply = { type: 'outcome'; id: number; outcome: RunOutcome } | { type: 'closed' };
+export type SlotReply = { type: 'outcome'; id: number; outcome: RunOutcome } | { type: 'ready' } | { type: 'closed' };
 
 /** Under ts-jest the thread runs the TypeScript source through ts-node; built, it runs the JS. */
 function workerEntry(): { file: string; execArgv: string[] } {
@@ -29,6 +29,8 @@ export class JailSlot {
   private nextId = 0;
   private closedResolve?: () => void;
   busy = false;
+  /** A started jail is waiting in this slot. */
+  ready = false;
 
   constructor(init: SlotInit) {
     const { file, execArgv } = workerEntry();
@@ -42,6 +44,10 @@ export class JailSlot {
         this.closedResolve?.();
         return;
       }
+      if (reply.type === 'ready') {
+        this.ready = true;
+        return;
+      }
       this.pending.get(reply.id)?.(reply.outcome);
       this.pending.delete(reply.id);
     });
@@ -49,6 +55,7 @@ export class JailSlot {
 
   async run(request: RunRequest): Promise<RunOutcome> {
     this.busy = true;
+    this.ready = false;
     try {
       const id = this.nextId++;
       const outcome = new Promise<RunOutcome>((resolve) => this.pending.set(id, resolve));

@@ -24,7 +24,13 @@ let aborting = false;
 let closing = false;
 
 function prepare(): void {
-  if (!closing) next = Jail.start(options, init.lifetimeSeconds);
+  if (closing) return;
+  const starting = Jail.start(options, init.lifetimeSeconds);
+  next = starting;
+  // Tell the runner, so that it hands programs to slots whose jail is already waiting.
+  void starting.then((jail) => {
+    if (next === starting && jail instanceof Jail) post({ type: 'ready' });
+  });
 }
 
 function post(reply: SlotReply): void {

@@ -43,7 +43,8 @@ export class NsjailRunner implements PythonRunner {
   }
 
   run(request: RunRequest): Promise<RunOutcome> {
-    const slot = this.slots.find((candidate) => !candidate.busy);
+    const free = this.slots.filter((candidate) => !candidate.busy);
+    const slot = free.find((candidate) => candidate.ready) ?? free[0];
     return slot ? slot.run(request) : this.runCold(request);
   }
 
