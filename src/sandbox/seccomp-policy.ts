@@ -28,30 +28,11 @@
 
 /** SIGSYS: what the kernel sends when a KILL_PROCESS rule (or kafel's arch check) fires. */
 export const FORBIDDEN_SIGNAL = 31;
-/** nsjail's exit code when its program died of FORBIDDEN_SIGNAL (128 + signal). */
-export const FORBIDDEN_EXIT_CODE = 128 + FORBIDDEN_SIGNAL;
-/**
- * What nsjail writes to its log (--log_fd) when its program is killed by the filter:
- *   [W][...][pid] seccompViolation():291 pid=N committed a syscall/seccomp violation and exited with SIGSYS
- *   [W][...][pid] seccompViolation():325 pid=N SiStatus:31 SiUid:99999 ... SP:0, PC:0 (If SiStatus==31 ...)
- *   [I][...] pid=N ([STANDALONE MODE]) terminated with signal: SIGSYS (31), (PIDs left: 0)
- * The syscall number is NOT in nsjail's log (the process is gone before nsjail reads
- * /proc/N/syscall); only the kernel audit log has it (dmesg: `type=1326 ... pid=N ... sig=31
- * arch=c000003e syscall=101 ... code=0x80000000`, same host pid N).
+/*
+ * nsjail also logs a kill by the filter ("committed a syscall/seccomp violation and exited with
+ * SIGSYS"), but only the signal is relied on: the syscall number is not in nsjail's log, and a
+ * forbidden call in a forked child kills only that child (its parent sees -31).
  */
-export const SECCOMP_VIOLATION_LOG = /committed a syscall\/seccomp violation and exited with SIGSYS/;
-
-/**
- * Whether a run ended because the program attempted a forbidden operation: the jail's main
- * process died of SIGSYS. The signal is the primary test (the log line is only written while
- * core dumps are off, as --rlimit_core 0 ensures). User code can also raise SIGSYS itself,
- * which only earns it the same 400. A forbidden call in a forked child kills that child only
- * (its parent sees returncode -31) and is not visible here.
- */
-export function isForbiddenOperation(signal: number | null, nsjailLog?: string): boolean {
-  if (signal === FORBIDDEN_SIGNAL) return true;
-  return nsjailLog !== undefined && SECCOMP_VIOLATION_LOG.test(nsjailLog);
-}
 
 /** errno values the ERRNO rules return (x86-64 Linux). */
 const EPERM = 1;
