@@ -150,6 +150,8 @@ async function removeOwn(parents: string[]): Promise<void> {
   for (const parent of parents) {
     for (const run of await subdirectories(parent)) await destroy(run).catch(() => undefined);
     await fs.rmdir(parent).catch(() => undefined);
+    // The group goes too once no other process of the service uses it (rmdir fails otherwise).
+    await fs.rmdir(path.dirname(parent)).catch(() => undefined);
   }
 }
 
