@@ -53,9 +53,13 @@ export class ServiceProcess {
       .map((line) => JSON.parse(line) as Record<string, unknown>);
   }
 
+  /** A graceful stop (so the process removes its cgroups), forced after 15 s. */
   async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    const forced = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
     await this.exited;
+    clearTimeout(forced);
   }
 }
 
