@@ -7,6 +7,7 @@ import { JobsModule } from './jobs/jobs.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { RuntimeModule } from './runtime/runtime.module';
 import { WorkerModule } from './worker/worker.module';
 
 @Module({})
@@ -25,7 +26,7 @@ export class AppModule {
         LoggingModule,
         MetricsModule,
         HealthModule.forRoot(runsJobs),
-        ...(servesApi ? [RateLimitModule, ExecutionModule, JobsModule] : []),
+        ...(servesApi ? [RateLimitModule, ExecutionModule, JobsModule, RuntimeModule] : []),
         ...(runsJobs ? [WorkerModule] : []),
       ],
     };

@@ -5,8 +5,13 @@ import { ApiError } from './common/api-error';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { setupOpenApi } from './openapi/openapi';
 
-/** Room for 1 MiB of code, 1 MiB of stdin and the env list, JSON-escaped. */
-export const MAX_BODY = '4mb';
+/** Room for 1 MiB of code, 1 MiB of stdin and the env list, JSON-escaped... */
+const BASE_BODY_BYTES = 4 * 1024 * 1024;
+
+/** ...plus the input files in base64 (4 bytes for 3) with their paths. */
+export function maxBodyBytes(config: AppConfig): number {
+  return BASE_BODY_BYTES + Math.ceil(config.maxInputFilesBytes / 3) * 4 + 64 * 1024;
+}
 
 function flatten(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((error) => {
@@ -18,7 +23,8 @@ function flatten(errors: ValidationError[], parent = ''): string[] {
 
 /** HTTP wiring shared by main.ts and the tests: body limits, validation, error shape, Swagger UI. */
 export function configureApp(app: INestApplication): void {
-  (app as NestExpressApplication).useBodyParser('json', { limit: MAX_BODY });
+  const config = app.get<AppConfig>(APP_CONFIG);
+  (app as NestExpressApplication).useBodyParser('json', { limit: maxBodyBytes(config) });
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useGlobalPipes(
     new ValidationPipe({
@@ -33,6 +39,6 @@ export function configureApp(app: INestApplication): void {
     }),
   );
   // Swagger UI and /docs-json wherever the API is served (a worker serves no /v1 route).
-  if (app.get<AppConfig>(APP_CONFIG).role !== 'worker') setupOpenApi(app);
+  if (config.role !== 'worker') setupOpenApi(app);
 }
 

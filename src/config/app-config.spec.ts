@@ -1,6 +1,16 @@
-import { ConfigError, loadConfig } from './app-config';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { ConfigError, loadConfig, RUNTIME_MANIFEST } from './app-config';
 
-const base = { API_KEYS: 'k1', NSJAIL_PATH: '/bin/true', PYTHON_PATH: '/bin/true' };
+/** A stand-in runtime: the manifest build-runtime.sh writes and an executable bin/python3. */
+const runtimeDir = mkdtempSync(path.join(tmpdir(), 'pyexec-config-spec-'));
+mkdirSync(path.join(runtimeDir, 'bin'));
+symlinkSync('/bin/true', path.join(runtimeDir, 'bin', 'python3'));
+writeFileSync(path.join(runtimeDir, RUNTIME_MANIFEST), JSON.stringify({ jail_path: '/opt/pyexec/runtime', python: '3.11.2' }));
+afterAll(() => rmSync(runtimeDir, { recursive: true, force: true }));
+
+const base = { API_KEYS: 'k1', NSJAIL_PATH: '/bin/true', RUNTIME_DIR: runtimeDir };
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
@@ -16,7 +26,30 @@ describe('loadConfig', () => {
       webhookAllowPrivateHosts: false,
       jobTtlSeconds: 86_400,
       webhookSecret: null,
+      runtime: { dir: runtimeDir, jailDir: '/opt/pyexec/runtime', pythonVersion: '3.11.2' },
+      sandboxMemoryMbCap: 1024,
+      sandboxMaxPidsCap: 256,
+      maxOutputBytesCap: 8 * 1_048_576,
+      maxInputFilesBytes: 10 * 1_048_576,
+      maxOutputFiles: 64,
+      maxOutputFilesBytes: 10 * 1_048_576,
     });
+  });
+
+  it('refuses a cap below its default, input files larger than the working directory, and a missing runtime', () => {
+    const problems = (env: Record<string, string>): string[] => {
+      try {
+        loadConfig({ ...base, ...env });
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problems({ SANDBOX_MEMORY_MB: '512', SANDBOX_MEMORY_MB_CAP: '256' })).toEqual([
+      'SANDBOX_MEMORY_MB_CAP: must be an integer from 512 to 65536, got "256"',
+    ]);
+    expect(problems({ SANDBOX_TMPFS_MB: '4', MAX_INPUT_FILES_BYTES: String(5 * 1_048_576) })[0]).toMatch(/^MAX_INPUT_FILES_BYTES: .*SANDBOX_TMPFS_MB/);
+    expect(problems({ RUNTIME_DIR: '/nonexistent' })[0]).toMatch(/^RUNTIME_DIR: "\/nonexistent" holds no complete runtime/);
   });
 
   it('splits API_KEYS and accepts API_KEY', () => {
@@ -27,7 +60,7 @@ describe('loadConfig', () => {
   it('names every bad variable on its own line', () => {
     let error: ConfigError | undefined;
     try {
-      loadConfig({ API_KEYS: '', PORT: 'eighty', ROLE: 'boss', MAX_QUEUE_LENGTH: '-1', NSJAIL_PATH: '/nonexistent/nsjail', PYTHON_PATH: '/bin/true', WEBHOOK_ALLOW_PRIVATE_HOSTS: 'maybe' });
+      loadConfig({ API_KEYS: '', PORT: 'eighty', ROLE: 'boss', MAX_QUEUE_LENGTH: '-1', NSJAIL_PATH: '/nonexistent/nsjail', RUNTIME_DIR: runtimeDir, WEBHOOK_ALLOW_PRIVATE_HOSTS: 'maybe' });
     } catch (caught) {
       error = caught as ConfigError;
     }

@@ -4,8 +4,27 @@ import * as path from 'node:path';
 
 /** Where scripts/setup.sh links the nsjail it installs. */
 export const BUNDLED_NSJAIL = path.resolve(__dirname, '..', '..', '.tools', 'bin', 'nsjail');
+/** Where scripts/build-runtime.sh builds the Python runtime by default. */
+export const BUNDLED_RUNTIME = path.resolve(__dirname, '..', '..', '.tools', 'runtime');
+/** The manifest build-runtime.sh writes last into a complete runtime. */
+export const RUNTIME_MANIFEST = 'pyexec-runtime.json';
+
+/** The Python runtime user code runs with (a venv built by scripts/build-runtime.sh). */
+export interface RuntimeConfig {
+  /** The venv on this host. */
+  dir: string;
+  /** Where the jail mounts it (read-only). */
+  jailDir: string;
+  pythonVersion: string;
+}
 
 export type Role = 'api' | 'worker' | 'all';
+
+const MIB = 1024 * 1024;
+
+/** The wall-time limit of a run: a request's `timeout`, in seconds. */
+export const DEFAULT_TIMEOUT_SECONDS = 30;
+export const MAX_TIMEOUT_SECONDS = 300;
 
 /** Every setting of the service, validated once at boot. The only reader of process.env. */
 export interface AppConfig {
@@ -18,11 +37,19 @@ export interface AppConfig {
   queueWaitSeconds: number;
   workerConcurrency: number;
   nsjailPath: string;
-  pythonPath: string;
+  runtime: RuntimeConfig;
   sandboxMemoryMb: number;
   sandboxMaxPids: number;
   sandboxTmpfsMb: number;
   sandboxCpus: number;
+  /** The most a request's `limits` may ask for. */
+  sandboxMemoryMbCap: number;
+  sandboxMaxPidsCap: number;
+  sandboxCpusCap: number;
+  maxOutputBytesCap: number;
+  maxInputFilesBytes: number;
+  maxOutputFiles: number;
+  maxOutputFilesBytes: number;
   sandboxPoolSize: number;
   sandboxPoolMaxIdleSeconds: number;
   sandboxCgroupParent: string;
@@ -117,6 +144,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     read.problems.push(`QUEUE_PREFIX: must be 1-64 characters of A-Z a-z 0-9 _ . : -, got "${queuePrefix}"`);
   }
   const workerConcurrency = read.int('WORKER_CONCURRENCY', os.availableParallelism(), 1, 256);
+  const sandboxMemoryMb = read.int('SANDBOX_MEMORY_MB', 256, 16, 65536);
+  const sandboxMaxPids = read.int('SANDBOX_MAX_PIDS', 64, 1, 4096);
+  const sandboxCpus = read.int('SANDBOX_CPUS', 1, 1, 64);
+  const maxOutputBytes = read.int('MAX_OUTPUT_BYTES', MIB, 1024, 64 * MIB);
   const config: AppConfig = {
     port: read.int('PORT', 8080, 1, 65535),
     apiKeys,
@@ -127,16 +158,23 @@ export function loadConfig(env: Env = process.env): AppConfig {
     queueWaitSeconds: read.int('QUEUE_WAIT_SECONDS', 300, 1, 86_400),
     workerConcurrency,
     nsjailPath: read.string('NSJAIL_PATH', BUNDLED_NSJAIL),
-    pythonPath: read.string('PYTHON_PATH', '/usr/bin/python3'),
-    sandboxMemoryMb: read.int('SANDBOX_MEMORY_MB', 256, 16, 65536),
-    sandboxMaxPids: read.int('SANDBOX_MAX_PIDS', 64, 1, 4096),
+    runtime: readRuntime(read),
+    sandboxMemoryMb,
+    sandboxMaxPids,
     sandboxTmpfsMb: read.int('SANDBOX_TMPFS_MB', 64, 1, 4096),
-    sandboxCpus: read.int('SANDBOX_CPUS', 1, 1, 64),
+    sandboxCpus,
+    sandboxMemoryMbCap: read.int('SANDBOX_MEMORY_MB_CAP', Math.max(1024, sandboxMemoryMb), sandboxMemoryMb, 65536),
+    sandboxMaxPidsCap: read.int('SANDBOX_MAX_PIDS_CAP', Math.max(256, sandboxMaxPids), sandboxMaxPids, 4096),
+    sandboxCpusCap: read.int('SANDBOX_CPUS_CAP', Math.max(os.availableParallelism(), sandboxCpus), sandboxCpus, 64),
+    maxOutputBytesCap: read.int('MAX_OUTPUT_BYTES_CAP', Math.max(8 * MIB, maxOutputBytes), maxOutputBytes, 64 * MIB),
+    maxInputFilesBytes: read.int('MAX_INPUT_FILES_BYTES', 10 * MIB, 0, 256 * MIB),
+    maxOutputFiles: read.int('MAX_OUTPUT_FILES', 64, 0, 10_000),
+    maxOutputFilesBytes: read.int('MAX_OUTPUT_FILES_BYTES', 10 * MIB, 0, 256 * MIB),
     // Pre-started jails: one per concurrent job by default.
     sandboxPoolSize: read.int('SANDBOX_POOL_SIZE', workerConcurrency, 0, 256),
     sandboxPoolMaxIdleSeconds: read.int('SANDBOX_POOL_MAX_IDLE_SECONDS', 60, 1, 3600),
     sandboxCgroupParent: read.string('SANDBOX_CGROUP_PARENT', 'pyexec'),
-    maxOutputBytes: read.int('MAX_OUTPUT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
+    maxOutputBytes,
     webhookSecret: read.raw('WEBHOOK_SECRET') ?? null,
     webhookMaxAttempts: read.int('WEBHOOK_MAX_ATTEMPTS', 5, 1, 20),
     webhookTimeoutMs: read.int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
@@ -149,19 +187,39 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimitPerMinute: read.int('RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
     sandboxCheckSeconds: read.int('SANDBOX_CHECK_SECONDS', 30, 1, 3600),
   };
-  for (const [name, file] of [
-    ['NSJAIL_PATH', config.nsjailPath],
-    ['PYTHON_PATH', config.pythonPath],
-  ]) {
-    if (!isExecutable(file)) {
-      read.problems.push(`${name}: "${file}" is not an executable file (scripts/setup.sh installs nsjail)`);
-    }
+  if (!isExecutable(config.nsjailPath)) {
+    read.problems.push(`NSJAIL_PATH: "${config.nsjailPath}" is not an executable file (scripts/setup.sh installs nsjail)`);
+  }
+  if (config.maxInputFilesBytes > config.sandboxTmpfsMb * MIB) {
+    read.problems.push(`MAX_INPUT_FILES_BYTES: ${config.maxInputFilesBytes} does not fit the working directory's SANDBOX_TMPFS_MB (${config.sandboxTmpfsMb} MiB)`);
   }
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(config.sandboxCgroupParent)) {
     read.problems.push(`SANDBOX_CGROUP_PARENT: must be a plain directory name, got "${config.sandboxCgroupParent}"`);
   }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
+}
+
+/** The runtime's manifest, written by scripts/build-runtime.sh once the runtime is complete. */
+function readRuntime(read: Reader): RuntimeConfig {
+  const dir = path.resolve(read.string('RUNTIME_DIR', BUNDLED_RUNTIME));
+  const fallback = { dir, jailDir: '/', pythonVersion: '' };
+  let manifest: { jail_path?: unknown; python?: unknown };
+  try {
+    manifest = JSON.parse(fs.readFileSync(path.join(dir, RUNTIME_MANIFEST), 'utf8'));
+  } catch (error) {
+    read.problems.push(`RUNTIME_DIR: "${dir}" holds no complete runtime (${(error as Error).message}); scripts/build-runtime.sh builds one`);
+    return fallback;
+  }
+  const { jail_path: jailDir, python } = manifest;
+  if (typeof jailDir !== 'string' || !/^\/[A-Za-z0-9_./-]+$/.test(jailDir) || typeof python !== 'string') {
+    read.problems.push(`RUNTIME_DIR: "${dir}/${RUNTIME_MANIFEST}" is not a manifest of scripts/build-runtime.sh`);
+    return fallback;
+  }
+  if (!isExecutable(path.join(dir, 'bin', 'python3'))) {
+    read.problems.push(`RUNTIME_DIR: "${dir}/bin/python3" is not an executable file`);
+  }
+  return { dir, jailDir, pythonVersion: python };
 }
 
 function isExecutable(file: string): boolean {

@@ -1,27 +1,28 @@
 import { RunOutcome } from '../sandbox/python-runner';
 import { toExecutionResponse } from './execution-outcome';
 
-const limits = { timeoutSeconds: 10, memoryMb: 256, maxPids: 64, maxOutputBytes: 1024 };
+const limits = { timeoutSeconds: 10, maxOutputFiles: 2, maxOutputFilesBytes: 100 };
+const runLimits = { memoryMb: 256, maxProcesses: 64, cpus: 1, maxOutputBytes: 1024 };
 const ended = (over: Partial<RunOutcome>): RunOutcome => ({
-  termination: 'exited', exitCode: 0, signal: null, stdout: 'out', stderr: 'err', record: null, runTimeMs: 5, ...over,
+  termination: 'exited', limits: runLimits, exitCode: 0, signal: null, stdout: 'out', stderr: 'err', record: null, runTimeMs: 5, ...over,
 });
 
 describe('toExecutionResponse', () => {
   it('answers a returned value with 200', () => {
-    expect(toExecutionResponse(ended({ record: { kind: 'return', result: 7 } }), limits)).toEqual({
-      status: 200, outcome: 'ok', body: { result: 7, stdout: 'out', stderr: 'err', exit_code: 0 },
+    expect(toExecutionResponse(ended({ record: { kind: 'return', result: 7, files: [] } }), limits)).toEqual({
+      status: 200, outcome: 'ok', body: { result: 7, stdout: 'out', stderr: 'err', exit_code: 0, files: [] },
     });
   });
   it('answers exit 0 without a record with 500', () => {
     expect(toExecutionResponse(ended({}), limits)).toMatchObject({ status: 500, body: { error: 'Failed to parse execution result', exit_code: 0 } });
   });
   it('names MemoryError and an OOM kill, a child\'s included, as the memory limit', () => {
-    const memoryError = ended({ exitCode: 1, record: { kind: 'exception', type: 'MemoryError', error: 'MemoryError' } });
+    const memoryError = ended({ exitCode: 1, record: { kind: 'exception', type: 'MemoryError', error: 'MemoryError', files: [] } });
     expect(toExecutionResponse(memoryError, limits).body.error).toBe('Memory limit of 256 MiB exceeded');
     expect(toExecutionResponse(ended({ exitCode: null, signal: 9, oomKilled: true }), limits)).toMatchObject({
       status: 400, body: { error: 'Memory limit of 256 MiB exceeded', exit_code: 137 },
     });
-    const childKilled = ended({ exitCode: 0, oomKilled: true, record: { kind: 'return', result: 1 } });
+    const childKilled = ended({ exitCode: 0, oomKilled: true, record: { kind: 'return', result: 1, files: [] } });
     expect(toExecutionResponse(childKilled, limits)).toMatchObject({ status: 400, body: { error: 'Memory limit of 256 MiB exceeded' } });
   });
   it('names a seccomp kill as a forbidden operation', () => {
@@ -30,9 +31,9 @@ describe('toExecutionResponse', () => {
     });
   });
   it('names the process limit when it refused a fork and the run failed', () => {
-    const failed = ended({ exitCode: 1, pidsLimitHit: true, record: { kind: 'exception', type: 'RuntimeError', error: "RuntimeError: can't start new thread" } });
+    const failed = ended({ exitCode: 1, pidsLimitHit: true, record: { kind: 'exception', type: 'RuntimeError', error: "RuntimeError: can't start new thread", files: [] } });
     expect(toExecutionResponse(failed, limits).body.error).toBe('Process limit of 64 exceeded');
-    const coped = ended({ exitCode: 0, pidsLimitHit: true, record: { kind: 'return', result: 1 } });
+    const coped = ended({ exitCode: 0, pidsLimitHit: true, record: { kind: 'return', result: 1, files: [] } });
     expect(toExecutionResponse(coped, limits).status).toBe(200);
   });
   it('names other signals', () => {
@@ -47,5 +48,23 @@ describe('toExecutionResponse', () => {
     expect(toExecutionResponse(ended({ termination: 'sandbox_error', sandboxError: 'mount failed' }), limits)).toEqual({
       status: 500, outcome: 'sandbox_error', body: { error: 'The sandbox failed to run the program' },
     });
+  });
+  it('describes the files a run left, and names the output-file cap it passed', () => {
+    const files = [{ path: 'out/chart.png', content: 'iVBORw==' }, { path: 'notes', content: '' }];
+    expect(toExecutionResponse(ended({ record: { kind: 'return', result: 1, files } }), limits).body.files).toEqual([
+      { path: 'out/chart.png', size: 4, mime_type: 'image/png', content: 'iVBORw==' },
+      { path: 'notes', size: 0, mime_type: 'application/octet-stream', content: '' },
+    ]);
+    expect(toExecutionResponse(ended({ record: { kind: 'return', result: 1, files: [], filesLimit: 'output_files' } }), limits)).toMatchObject({
+      status: 400, outcome: 'limit', body: { error: 'Output files limit of 2 files exceeded (MAX_OUTPUT_FILES)', stdout: 'out', files: [] },
+    });
+    expect(toExecutionResponse(ended({ record: { kind: 'exit', files: [], filesLimit: 'output_files_bytes' } }), limits).body.error).toBe(
+      'Output files limit of 100 bytes exceeded (MAX_OUTPUT_FILES_BYTES)',
+    );
+  });
+  it('names the limits the run was held to, its own when it asked for them', () => {
+    const own = { ...runLimits, memoryMb: 900, maxProcesses: 7 };
+    expect(toExecutionResponse(ended({ limits: own, exitCode: null, signal: 9, oomKilled: true }), limits).body.error).toBe('Memory limit of 900 MiB exceeded');
+    expect(toExecutionResponse(ended({ limits: own, exitCode: 1, pidsLimitHit: true }), limits).body.error).toBe('Process limit of 7 exceeded');
   });
 });

@@ -1,13 +1,26 @@
 import { constants } from 'node:os';
-import { RunOutcome } from '../sandbox/python-runner';
+import { HarnessRecord, RunOutcome } from '../sandbox/python-runner';
 import { FORBIDDEN_SIGNAL } from '../sandbox/seccomp-policy';
+import { base64Bytes } from './input-files';
+import { mimeTypeOf } from './mime-types';
 
-/** The limits a run was held to, for the messages that name them. */
+/** The limits beyond the run's own (`outcome.limits`) that the messages name. */
 export interface StatedLimits {
   timeoutSeconds: number;
-  memoryMb: number;
-  maxPids: number;
-  maxOutputBytes: number;
+  maxOutputFiles: number;
+  maxOutputFilesBytes: number;
+}
+
+/** A file of the answer's `files`. */
+export interface OutputFile {
+  path: string;
+  size: number;
+  mime_type: string;
+  content: string;
+}
+
+function outputFiles(record: HarnessRecord | null): OutputFile[] {
+  return (record?.files ?? []).map(({ path, content }) => ({ path, size: base64Bytes(content), mime_type: mimeTypeOf(path), content }));
 }
 
 /** How a run ended, in the few classes the metrics count. */
@@ -43,10 +56,11 @@ export function toExecutionResponse(outcome: RunOutcome, limits: StatedLimits): 
         status: 400,
         outcome: 'limit',
         body: {
-          error: `Output limit of ${limits.maxOutputBytes} bytes exceeded on ${outcome.outputLimitStream}`,
+          error: `Output limit of ${outcome.limits.maxOutputBytes} bytes exceeded on ${outcome.outputLimitStream}`,
           stdout,
           stderr,
           exit_code: null,
+          files: [],
         },
       };
     case 'sandbox_error':
@@ -56,18 +70,19 @@ export function toExecutionResponse(outcome: RunOutcome, limits: StatedLimits): 
   }
   const { exitCode, signal } = outcome;
   const exit_code = signal !== null ? 128 + signal : exitCode;
-  const limitHit = limitMessage(outcome, limits);
-  if (limitHit) return { status: 400, outcome: 'limit', body: { error: limitHit, stdout, stderr, exit_code } };
-  if (signal !== null) {
-    return { status: 400, outcome: 'error', body: { error: `Process killed by ${signalName(signal)}`, stdout, stderr, exit_code } };
-  }
   const { record } = outcome;
+  const files = outputFiles(record);
+  const limitHit = limitMessage(outcome, limits);
+  if (limitHit) return { status: 400, outcome: 'limit', body: { error: limitHit, stdout, stderr, exit_code, files } };
+  if (signal !== null) {
+    return { status: 400, outcome: 'error', body: { error: `Process killed by ${signalName(signal)}`, stdout, stderr, exit_code, files } };
+  }
   if (exitCode === 0) {
-    if (record?.kind === 'return') return { status: 200, outcome: 'ok', body: { result: record.result, stdout, stderr, exit_code: 0 } };
-    if (record?.kind === 'exit') return { status: 200, outcome: 'ok', body: { result: null, stdout, stderr, exit_code: 0 } };
+    if (record?.kind === 'return') return { status: 200, outcome: 'ok', body: { result: record.result, stdout, stderr, exit_code: 0, files } };
+    if (record?.kind === 'exit') return { status: 200, outcome: 'ok', body: { result: null, stdout, stderr, exit_code: 0, files } };
     return { status: 500, outcome: 'error', body: { error: 'Failed to parse execution result', stdout, stderr, exit_code: 0 } };
   }
-  return { status: 400, outcome: 'error', body: { error: failureMessage(outcome, limits), stdout, stderr, exit_code } };
+  return { status: 400, outcome: 'error', body: { error: failureMessage(outcome), stdout, stderr, exit_code, files } };
 }
 
 /**
@@ -78,14 +93,16 @@ export function toExecutionResponse(outcome: RunOutcome, limits: StatedLimits): 
 function limitMessage(outcome: RunOutcome, limits: StatedLimits): string | null {
   const { record, signal, exitCode } = outcome;
   if (outcome.oomKilled || (record?.kind === 'exception' && record.type === 'MemoryError')) {
-    return memoryLimitMessage(limits.memoryMb);
+    return memoryLimitMessage(outcome.limits.memoryMb);
   }
   if (signal === FORBIDDEN_SIGNAL) return FORBIDDEN_OPERATION_MESSAGE;
-  if (outcome.pidsLimitHit && (signal !== null || exitCode !== 0)) return `Process limit of ${limits.maxPids} exceeded`;
+  if (outcome.pidsLimitHit && (signal !== null || exitCode !== 0)) return `Process limit of ${outcome.limits.maxProcesses} exceeded`;
+  if (record?.filesLimit === 'output_files') return `Output files limit of ${limits.maxOutputFiles} files exceeded (MAX_OUTPUT_FILES)`;
+  if (record?.filesLimit === 'output_files_bytes') return `Output files limit of ${limits.maxOutputFilesBytes} bytes exceeded (MAX_OUTPUT_FILES_BYTES)`;
   return null;
 }
 
-function failureMessage({ record, exitCode }: RunOutcome, limits: StatedLimits): string {
+function failureMessage({ record, exitCode, limits }: RunOutcome): string {
   if (record?.kind === 'exception') return record.error;
   if (record?.kind === 'result_too_large') {
     return `Return value of ${record.bytes} bytes exceeds the limit of ${limits.maxOutputBytes} bytes`;

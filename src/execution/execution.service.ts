@@ -1,13 +1,15 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { APP_CONFIG, AppConfig, DEFAULT_TIMEOUT_SECONDS } from '../config/app-config';
 import { ApiError } from '../common/api-error';
 import { TIMED_OUT, within } from '../common/deadline';
 import { ExecutionJobData } from '../queue/execution-job';
 import { checkWebhookUrl, ForbiddenWebhookHost } from '../webhooks/address-guard';
 import { ExecutionQueue } from '../queue/execution-queue.service';
 import { JobSettlement } from '../queue/job-waiter';
-import { DEFAULT_TIMEOUT_SECONDS, ExecuteRequestDto } from './dto/execute-request.dto';
+import { ExecuteRequestDto } from './dto/execute-request.dto';
 import { failedJobResponse } from './execution-outcome';
+import { base64Bytes } from './input-files';
+import type { RunLimits } from '../sandbox/python-runner';
 
 export interface ExecutionReply {
   status: number;
@@ -31,6 +33,8 @@ export class ExecutionService {
       timeout: request.timeout ?? DEFAULT_TIMEOUT_SECONDS,
       stdin: request.stdin,
       env: (request.env ?? []).map(({ name, value }) => ({ name, value })),
+      ...(request.files?.length && { files: this.inputFiles(request) }),
+      ...(request.limits && { limits: this.runLimits(request) }),
       id: request.id,
       webhookUrl: request.webhook_url,
       owner,
@@ -57,6 +61,37 @@ export class ExecutionService {
       throw new ApiError(failed.status, { ...failed.body, error: failed.body.error! });
     }
     return settlement.result;
+  }
+
+  private inputFiles(request: ExecuteRequestDto): { path: string; content: string }[] {
+    const files = (request.files ?? []).map(({ path, content }) => ({ path, content }));
+    const total = files.reduce((sum, file) => sum + base64Bytes(file.content), 0);
+    if (total > this.config.maxInputFilesBytes) {
+      const problem = `files hold ${total} bytes, more than MAX_INPUT_FILES_BYTES (${this.config.maxInputFilesBytes})`;
+      throw new ApiError(HttpStatus.BAD_REQUEST, { error: `Invalid request: ${problem}`, details: [problem] });
+    }
+    return files;
+  }
+
+  /** The request's limits, each within the operator's cap; the defaults for the ones it omits. */
+  private runLimits(request: ExecuteRequestDto): RunLimits {
+    const asked = request.limits ?? {};
+    const { config } = this;
+    const limits: RunLimits = {
+      memoryMb: asked.memory_mb ?? config.sandboxMemoryMb,
+      maxProcesses: asked.max_processes ?? config.sandboxMaxPids,
+      cpus: asked.cpus ?? config.sandboxCpus,
+      maxOutputBytes: asked.max_output_bytes ?? config.maxOutputBytes,
+    };
+    const caps: [string, number, string, number][] = [
+      ['memory_mb', limits.memoryMb, 'SANDBOX_MEMORY_MB_CAP', config.sandboxMemoryMbCap],
+      ['max_processes', limits.maxProcesses, 'SANDBOX_MAX_PIDS_CAP', config.sandboxMaxPidsCap],
+      ['cpus', limits.cpus, 'SANDBOX_CPUS_CAP', config.sandboxCpusCap],
+      ['max_output_bytes', limits.maxOutputBytes, 'MAX_OUTPUT_BYTES_CAP', config.maxOutputBytesCap],
+    ];
+    const over = caps.filter(([, value, , cap]) => value > cap).map(([field, value, name, cap]) => `limits.${field} ${value} is above ${name} (${cap})`);
+    if (over.length > 0) throw new ApiError(HttpStatus.BAD_REQUEST, { error: `Invalid request: ${over.join('; ')}`, details: over });
+    return limits;
   }
 
   private async refuseForbiddenHost(url: string): Promise<void> {

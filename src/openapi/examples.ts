@@ -41,6 +41,24 @@ export const EXECUTE_REQUEST_EXAMPLES = {
       env: [{ name: 'LANG_CHOICE', value: 'fr' }],
     },
   },
+  csv_chart: {
+    summary: 'A CSV in, pandas, a chart out',
+    description:
+      'Uploads `sales.csv` (base64), sums it by region with pandas and plots the sums; the chart comes back in `files` as `figure-1.png`, and `totals.csv`, written by the program, comes back too.',
+    value: {
+      code: [
+        'import pandas as pd',
+        'import matplotlib.pyplot as plt',
+        'totals = pd.read_csv("sales.csv").groupby("region")["amount"].sum()',
+        'totals.to_csv("totals.csv")',
+        'totals.plot.bar(title="Sales by region")',
+        'plt.show()',
+        'return totals.to_dict()',
+      ].join('\n'),
+      files: [{ path: 'sales.csv', content: 'cmVnaW9uLGFtb3VudApub3J0aCwxMApzb3V0aCwzMgpub3J0aCw1Cg==' }],
+      limits: { memory_mb: 512 },
+    },
+  },
   exception: { summary: 'An exception (400)', value: { code: 'print("before")\nraise ValueError("boom")' } },
   timeout: { summary: 'An endless loop (408)', value: { code: 'while True:\n    pass', timeout: 1 } },
 };
@@ -54,6 +72,7 @@ export const EXECUTE_RESPONSE_EXAMPLES = {
         stdout: 'Hello, World!\n',
         stderr: '',
         exit_code: 0,
+        files: [],
         job_id: JOB_ID,
         id: 'request-123',
         run_time: 0.038,
@@ -68,10 +87,28 @@ export const EXECUTE_RESPONSE_EXAMPLES = {
         stdout: '',
         stderr: '',
         exit_code: 0,
+        files: [],
         job_id: JOB_ID,
         run_time: 0.021,
         queue_time: 0.001,
         total_time: 0.023,
+      },
+    },
+    csv_chart: {
+      summary: 'Files and a figure',
+      value: {
+        result: { north: 15, south: 32 },
+        stdout: '',
+        stderr: '',
+        exit_code: 0,
+        files: [
+          { path: 'totals.csv', size: 32, mime_type: 'text/csv', content: 'cmVnaW9uLGFtb3VudApub3J0aCwxNQpzb3V0aCwzMgo=' },
+          { path: 'figure-1.png', size: 16384, mime_type: 'image/png', content: 'iVBORw0KGgoAAAANSUhEUgAA' },
+        ],
+        job_id: JOB_ID,
+        run_time: 0.912,
+        queue_time: 0.001,
+        total_time: 0.915,
       },
     },
   },
@@ -89,7 +126,15 @@ export const EXECUTE_RESPONSE_EXAMPLES = {
         stdout: 'before\n',
         stderr: 'Traceback (most recent call last):\n  File "<code>", line 2, in <module>\nValueError: boom\n',
         exit_code: 1,
+        files: [],
         job_id: JOB_ID,
+      },
+    },
+    over_cap: {
+      summary: 'A limit above its cap',
+      value: {
+        error: 'Invalid request: limits.memory_mb 4096 is above SANDBOX_MEMORY_MB_CAP (1024)',
+        details: ['limits.memory_mb 4096 is above SANDBOX_MEMORY_MB_CAP (1024)'],
       },
     },
     invalid: {
@@ -107,7 +152,7 @@ export const EXECUTE_RESPONSE_EXAMPLES = {
       value: { error: 'Execution timed out after 1 seconds', stdout: '', stderr: '', job_id: JOB_ID },
     },
   },
-  413: { too_large: { summary: 'Body over 4 MiB', value: { error: 'Request body too large' } } },
+  413: { too_large: { summary: 'Body too large', value: { error: 'Request body too large' } } },
   429: {
     queue_full: {
       summary: 'Queue full',
@@ -145,6 +190,7 @@ export const JOB_RESPONSE_EXAMPLES = {
           stdout: 'Hello, World!\n',
           stderr: '',
           exit_code: 0,
+          files: [],
           job_id: JOB_ID,
           id: 'request-123',
           run_time: 0.038,

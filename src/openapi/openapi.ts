@@ -45,6 +45,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .addTag('execution', 'Run Python code in the sandbox.')
     .addTag('jobs', 'Look up a job, synchronous or not.')
+    .addTag('runtime', 'What code runs with: Python, packages, limits, files.')
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (_controllerKey: string, methodKey: string) => methodKey,

@@ -1,4 +1,5 @@
 import { ExecutionResponse } from '../execution/execution-outcome';
+import type { RunFile, RunLimits } from '../sandbox/python-runner';
 
 export const EXECUTION_QUEUE = 'python-execution';
 
@@ -8,6 +9,10 @@ export interface ExecutionJobData {
   timeout: number;
   stdin?: string;
   env: { name: string; value: string }[];
+  /** Written into the working directory before the run (content base64). */
+  files?: RunFile[];
+  /** The limits the request asked for, within the caps; absent: the sandbox's defaults. */
+  limits?: RunLimits;
   id?: string;
   webhookUrl?: string;
   /** Fingerprint of the API key that submitted the job (never the key itself). */

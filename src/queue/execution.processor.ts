@@ -74,6 +74,8 @@ export class ExecutionProcessor implements OnModuleInit, BeforeApplicationShutdo
       stdin: data.stdin,
       env: Object.fromEntries(data.env.map(({ name, value }) => [name, value])),
       timeoutSeconds: data.timeout,
+      files: data.files,
+      limits: data.limits,
     });
     if (outcome.termination === 'aborted') {
       this.logger.warn({ jobId: job.id, requestId: data.requestId, outcome: 'aborted' }, 'job stopped by shutdown');
@@ -86,9 +88,8 @@ export class ExecutionProcessor implements OnModuleInit, BeforeApplicationShutdo
     this.metrics.runDuration.observe(outcome.runTimeMs / 1000);
     const response = toExecutionResponse(outcome, {
       timeoutSeconds: data.timeout,
-      memoryMb: this.config.sandboxMemoryMb,
-      maxPids: this.config.sandboxMaxPids,
-      maxOutputBytes: this.config.maxOutputBytes,
+      maxOutputFiles: this.config.maxOutputFiles,
+      maxOutputFilesBytes: this.config.maxOutputFilesBytes,
     });
     this.metrics.executions.inc({ outcome: response.outcome });
     const timing = {

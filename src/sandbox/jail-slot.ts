@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { failedOutcome, type JailOptions } from './jail';
-import type { RunOutcome, RunRequest } from './python-runner';
+import type { RunLimits, RunOutcome, RunRequest } from './python-runner';
 import type { CgroupDescription } from './run-cgroups';
 
 export interface SlotInit {
@@ -32,7 +32,10 @@ export class JailSlot {
   /** A started jail is waiting in this slot. */
   ready = false;
 
+  private readonly defaultLimits: RunLimits;
+
   constructor(init: SlotInit) {
+    this.defaultLimits = init.options.defaultLimits;
     const { file, execArgv } = workerEntry();
     this.worker = new Worker(file, { workerData: init, execArgv });
     this.worker.unref();
@@ -67,7 +70,7 @@ export class JailSlot {
   }
 
   private settleAll(reason: string): void {
-    for (const resolve of this.pending.values()) resolve(failedOutcome(reason, 0));
+    for (const resolve of this.pending.values()) resolve(failedOutcome(reason, 0, this.defaultLimits));
     this.pending.clear();
     this.closedResolve?.();
   }

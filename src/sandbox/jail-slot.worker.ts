@@ -56,7 +56,7 @@ async function run(id: number, request: RunRequest): Promise<void> {
   }
   if (aborting) {
     await jail.dispose().catch(() => undefined);
-    post({ type: 'outcome', id, outcome: { ...failedOutcome('aborted before it started', 0), termination: 'aborted' } });
+    post({ type: 'outcome', id, outcome: { ...failedOutcome('aborted before it started', 0, jail.limits), termination: 'aborted' } });
     return;
   }
   current = jail;

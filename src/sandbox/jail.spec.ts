@@ -3,13 +3,18 @@ import { parseRecord } from './jail';
 
 describe('parseRecord', () => {
   it('parses the records the harness writes', () => {
-    expect(parseRecord('{"kind": "return", "result_json": "[1, null]"}')).toEqual({ kind: 'return', result: [1, null] });
-    expect(parseRecord('{"kind": "exit"}')).toEqual({ kind: 'exit' });
-    expect(parseRecord('{"kind": "exception", "type": "ValueError", "error": "ValueError: x"}')).toEqual({
-      kind: 'exception', type: 'ValueError', error: 'ValueError: x',
+    expect(parseRecord('{"kind": "return", "result": [1, null], "files": [["a.txt", "eA=="]]}')).toEqual({
+      kind: 'return', result: [1, null], files: [{ path: 'a.txt', content: 'eA==' }],
+    });
+    expect(parseRecord('{"kind": "exit", "files": [], "files_limit": "output_files"}')).toEqual({ kind: 'exit', files: [], filesLimit: 'output_files' });
+    expect(parseRecord('{"kind": "exception", "type": "ValueError", "error": "ValueError: x", "files": []}')).toEqual({
+      kind: 'exception', type: 'ValueError', error: 'ValueError: x', files: [],
     });
   });
-  it.each(['', 'garbage', '{"kind": "return"}', '{"kind": "return", "result_json": "{bad"}', '{"kind": "other"}', '[1]', 'null'])(
+  it.each([
+    '', 'garbage', '{"kind": "return", "files": []}', '{"kind": "return", "result": 1}', '{"kind": "exit", "files": [["a"]]}',
+    '{"kind": "exit", "files": [], "files_limit": "other"}', '{"kind": "other", "files": []}', '[1]', 'null',
+  ])(
     'treats %p as no record',
     (text) => expect(parseRecord(text)).toBeNull(),
   );

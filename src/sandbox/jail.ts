@@ -2,11 +2,13 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { CappedOutput } from './capped-output';
-import { buildNsjailArgs, JailSettings } from './nsjail-args';
+import { ADDRESS_SPACE_FACTOR, buildNsjailArgs, JailSettings } from './nsjail-args';
 import { readNsjailLog } from './nsjail-log';
-import { HarnessRecord, RunOutcome, RunRequest, Termination } from './python-runner';
-import { CgroupDriver, RunCgroup, RunLimits } from './run-cgroups';
+import { FilesLimit, HarnessRecord, RunFile, RunLimits, RunOutcome, RunRequest, Termination } from './python-runner';
+import { CgroupDriver, CgroupLimits, RunCgroup } from './run-cgroups';
 import { randomUUID } from 'node:crypto';
+
+const MIB = 1024 * 1024;
 
 const LOG_CAP = 64 * 1024;
 /** After SIGTERM nsjail kills the jail and removes what it made; SIGKILL only if it hangs. */
@@ -18,14 +20,33 @@ const KILL_ESCALATION_MS = 2000;
 const JOIN_CGROUP_SCRIPT = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; exec "$@"';
 const JOIN_FAILED = 125;
 
+/** Caps on the files a run leaves in its working directory (figures included). */
+export interface OutputFileCaps {
+  maxFiles: number;
+  maxBytes: number;
+}
+
 export interface JailOptions {
   nsjailPath: string;
-  maxOutputBytes: number;
   harnessSource: string;
   jail: JailSettings;
   existingMounts: ReadonlySet<string>;
   cgroups: CgroupDriver;
-  runLimits: RunLimits;
+  /** The limits of a run that asks for none; pre-started jails are made for these. */
+  defaultLimits: RunLimits;
+  outputFiles: OutputFileCaps;
+  /** matplotlib's prebuilt font cache, as the jail sees it (absent from a runtime without matplotlib). */
+  matplotlibCache: string | null;
+}
+
+/** The run's cgroup: nsjail itself runs in it too, one more process than the program may have. */
+function cgroupLimits(limits: RunLimits): CgroupLimits {
+  return { memoryBytes: limits.memoryMb * MIB, maxPids: limits.maxProcesses + 1, cpus: limits.cpus };
+}
+
+/** Room for the record: the return value's JSON, the output files in base64, and the framing. */
+function recordCap(limits: RunLimits, files: OutputFileCaps): number {
+  return limits.maxOutputBytes + Math.ceil(files.maxBytes / 3) * 4 + files.maxFiles * 1024 + 64 * 1024;
 }
 
 interface Ending {
@@ -33,8 +54,8 @@ interface Ending {
   spawnError?: Error;
 }
 
-export function failedOutcome(sandboxError: string, runTimeMs: number): RunOutcome {
-  return { termination: 'sandbox_error', exitCode: null, signal: null, stdout: '', stderr: '', record: null, runTimeMs, sandboxError };
+export function failedOutcome(sandboxError: string, runTimeMs: number, limits: RunLimits): RunOutcome {
+  return { termination: 'sandbox_error', limits, exitCode: null, signal: null, stdout: '', stderr: '', record: null, runTimeMs, sandboxError };
 }
 
 /**
@@ -61,11 +82,12 @@ export class Jail {
     private readonly options: JailOptions,
     private readonly child: ChildProcess,
     private readonly cgroup: RunCgroup | undefined,
+    /** The limits this jail's cgroup was made for. */
+    readonly limits: RunLimits,
   ) {
-    this.stdout = new CappedOutput(options.maxOutputBytes);
-    this.stderr = new CappedOutput(options.maxOutputBytes);
-    // The record holds the JSON-encoded result, which the harness bounds by maxOutputBytes.
-    this.record = new CappedOutput(options.maxOutputBytes + 64 * 1024);
+    this.stdout = new CappedOutput(limits.maxOutputBytes);
+    this.stderr = new CappedOutput(limits.maxOutputBytes);
+    this.record = new CappedOutput(recordCap(limits, options.outputFiles));
     child.stdout!.on('data', this.capture('stdout', this.stdout));
     child.stderr!.on('data', this.capture('stderr', this.stderr));
     this.logStream.on('data', (chunk: Buffer) => this.log.push(chunk));
@@ -87,17 +109,17 @@ export class Jail {
   }
 
   /**
-   * Creates the run's cgroup and starts nsjail in it. `backstopSeconds` bounds the jail's whole
-   * life in nsjail itself, in case the service dies and cannot stop it.
+   * Creates the run's cgroup for `limits` and starts nsjail in it. `backstopSeconds` bounds the
+   * jail's whole life in nsjail itself, in case the service dies and cannot stop it.
    */
-  static async start(options: JailOptions, backstopSeconds: number): Promise<Jail | RunOutcome> {
+  static async start(options: JailOptions, backstopSeconds: number, limits = options.defaultLimits): Promise<Jail | RunOutcome> {
     const started = performance.now();
     let cgroup: RunCgroup | undefined;
     if (options.cgroups.mode !== 'none') {
       try {
-        cgroup = await options.cgroups.create(randomUUID(), options.runLimits);
+        cgroup = await options.cgroups.create(randomUUID(), cgroupLimits(limits));
       } catch (error) {
-        return failedOutcome(`cannot create the run's cgroup: ${(error as Error).message}`, performance.now() - started);
+        return failedOutcome(`cannot create the run's cgroup: ${(error as Error).message}`, performance.now() - started, limits);
       }
     }
     const { nsjailPath, harnessSource, jail, existingMounts } = options;
@@ -106,7 +128,7 @@ export class Jail {
       ? ['/bin/sh', ['-c', JOIN_CGROUP_SCRIPT, 'sh', String(cgroup.procsFiles.length), ...cgroup.procsFiles, nsjailPath, ...args]]
       : [nsjailPath, args];
     const child = spawn(command, commandArgs, { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'], env: {} });
-    return new Jail(options, child, cgroup);
+    return new Jail(options, child, cgroup, limits);
   }
 
   private get logStream(): Socket {
@@ -133,19 +155,30 @@ export class Jail {
     this.escalation = setTimeout(() => this.child.kill('SIGKILL'), KILL_ESCALATION_MS);
   }
 
-  /** Hands the program over and waits for its end; the deadline starts now. */
+  /** Hands the program over (it must ask for this jail's limits) and waits for its end; the deadline starts now. */
   async run(request: RunRequest): Promise<RunOutcome> {
     if (this.handedOver) throw new Error('a jail runs one program only');
     this.handedOver = true;
     const handedOverAt = performance.now();
+    const { limits } = this;
+    const { cgroupLimits: cgroups, cpuCount } = this.options.jail;
     // CPU time cannot pass the deadline × the CPUs a run may use, so this limit never fires
     // while the service watches; it ends a run the service can no longer stop (it died).
-    const cpus = this.options.jail.cgroupLimits ? this.options.runLimits.cpus : this.options.jail.cpuCount;
+    const cpus = cgroups ? limits.cpus : cpuCount;
     const payload = {
       code: request.code,
       env: request.env,
-      max_result_bytes: this.options.maxOutputBytes,
-      cpu_seconds: Math.ceil((request.timeoutSeconds + 2) * cpus),
+      files: (request.files ?? []).map(({ path, content }) => [path, content]),
+      matplotlib_cache: this.options.matplotlibCache,
+      limits: {
+        result_bytes: limits.maxOutputBytes,
+        cpu_seconds: Math.ceil((request.timeoutSeconds + 2) * cpus),
+        address_space_bytes: limits.memoryMb * MIB * (cgroups ? ADDRESS_SPACE_FACTOR : 1),
+        processes: cgroups ? null : limits.maxProcesses,
+        threads: Math.max(1, Math.floor(cpus)),
+        output_files: this.options.outputFiles.maxFiles,
+        output_files_bytes: this.options.outputFiles.maxBytes,
+      },
     };
     this.control.end(JSON.stringify(payload));
     this.child.stdin!.end(request.stdin ?? '');
@@ -169,13 +202,15 @@ export class Jail {
   }
 
   private outcome({ code, spawnError }: Ending, runTimeMs: number): RunOutcome {
-    if (spawnError) return failedOutcome(`cannot start nsjail: ${spawnError.message}`, runTimeMs);
+    const { limits } = this;
+    if (spawnError) return failedOutcome(`cannot start nsjail: ${spawnError.message}`, runTimeMs, limits);
     const log = this.log.text();
-    if (this.cgroup && code === JOIN_FAILED && log === '') return failedOutcome("cannot move nsjail into the run's cgroup", runTimeMs);
+    if (this.cgroup && code === JOIN_FAILED && log === '') return failedOutcome("cannot move nsjail into the run's cgroup", runTimeMs, limits);
     const verdict = readNsjailLog(log);
-    if (verdict.kind === 'failed' && this.termination === 'exited') return failedOutcome(verdict.reason, runTimeMs);
+    if (verdict.kind === 'failed' && this.termination === 'exited') return failedOutcome(verdict.reason, runTimeMs, limits);
     return {
       termination: this.termination,
+      limits,
       outputLimitStream: this.outputLimitStream,
       exitCode: verdict.kind === 'exited' ? verdict.status : null,
       signal: verdict.kind === 'signaled' ? verdict.signal : null,
@@ -185,6 +220,18 @@ export class Jail {
       runTimeMs,
     };
   }
+}
+
+const FILES_LIMITS: readonly FilesLimit[] = ['output_files', 'output_files_bytes'];
+
+function parseFiles(value: unknown): RunFile[] | null {
+  if (!Array.isArray(value)) return null;
+  const files: RunFile[] = [];
+  for (const item of value) {
+    if (!Array.isArray(item) || item.length !== 2 || typeof item[0] !== 'string' || typeof item[1] !== 'string') return null;
+    files.push({ path: item[0], content: item[1] });
+  }
+  return files;
 }
 
 /** Strict parse of the harness's record; anything unexpected counts as no record. */
@@ -197,22 +244,22 @@ export function parseRecord(text: string): HarnessRecord | null {
   }
   if (typeof raw !== 'object' || raw === null) return null;
   const value = raw as Record<string, unknown>;
+  const files = parseFiles(value.files);
+  if (files === null) return null;
+  const filesLimit = FILES_LIMITS.find((limit) => limit === value.files_limit);
+  if (value.files_limit !== undefined && filesLimit === undefined) return null;
+  const outputs = { files, ...(filesLimit && { filesLimit }) };
   switch (value.kind) {
     case 'return':
-      if (typeof value.result_json !== 'string') return null;
-      try {
-        return { kind: 'return', result: JSON.parse(value.result_json) };
-      } catch {
-        return null;
-      }
+      return 'result' in value ? { kind: 'return', result: value.result, ...outputs } : null;
     case 'exit':
-      return { kind: 'exit' };
+      return { kind: 'exit', ...outputs };
     case 'exception':
       return typeof value.type === 'string' && typeof value.error === 'string'
-        ? { kind: 'exception', type: value.type, error: value.error }
+        ? { kind: 'exception', type: value.type, error: value.error, ...outputs }
         : null;
     case 'result_too_large':
-      return typeof value.bytes === 'number' ? { kind: 'result_too_large', bytes: value.bytes } : null;
+      return typeof value.bytes === 'number' ? { kind: 'result_too_large', bytes: value.bytes, ...outputs } : null;
     default:
       return null;
   }

@@ -1,6 +1,13 @@
 import { buildNsjailArgs, JAIL_UID, JailSettings } from './nsjail-args';
 
-const settings: JailSettings = { pythonPath: '/usr/bin/python3', memoryMb: 256, maxPids: 64, tmpfsMb: 64, cpuCount: 2, cgroupLimits: true };
+const settings: JailSettings = {
+  runtime: { hostDir: '/srv/runtime', jailDir: '/opt/pyexec/runtime' },
+  maxMemoryMb: 256,
+  maxProcesses: 64,
+  tmpfsMb: 64,
+  cpuCount: 2,
+  cgroupLimits: true,
+};
 const all = () => true;
 
 function valuesOf(args: string[], flag: string): string[] {
@@ -14,11 +21,14 @@ describe('buildNsjailArgs', () => {
     expect(valuesOf(args, '--group')).toEqual([`${JAIL_UID}:${JAIL_UID}:1`]);
   });
 
-  it('mounts the runtime read-only and gives a size-limited tmpfs /tmp', () => {
+  it('mounts the system and the runtime read-only, and gives size-limited tmpfs /tmp and working directory', () => {
     const args = buildNsjailArgs(settings, all, 5, 'pass');
-    expect(valuesOf(args, '--bindmount_ro')).toEqual(expect.arrayContaining(['/usr', '/lib', '/dev/null']));
+    expect(valuesOf(args, '--bindmount_ro')).toEqual(expect.arrayContaining(['/usr', '/lib', '/dev/null', '/srv/runtime:/opt/pyexec/runtime']));
     expect(valuesOf(args, '--bindmount')).toEqual([]);
-    expect(valuesOf(args, '--mount')).toEqual(expect.arrayContaining([expect.stringMatching(/^none:\/tmp:tmpfs:size=67108864,/)]));
+    expect(valuesOf(args, '--mount')).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^none:\/tmp:tmpfs:size=67108864,/), expect.stringMatching(/^none:\/workspace:tmpfs:size=67108864,/)]),
+    );
+    expect(valuesOf(args, '--cwd')).toEqual(['/workspace']);
   });
 
   it('passes a clean environment of PATH, HOME and LANG only', () => {
@@ -45,11 +55,6 @@ describe('buildNsjailArgs', () => {
   it("sets nsjail's time limit to the jail's lifetime and ends with the harness command", () => {
     const args = buildNsjailArgs(settings, all, 7, 'HARNESS');
     expect(valuesOf(args, '--time_limit')).toEqual(['7']);
-    expect(args.slice(args.indexOf('--'))).toEqual(['--', '/usr/bin/python3', '-I', '-B', '-u', '-c', 'HARNESS']);
-  });
-
-  it('mounts the prefix of an interpreter outside /usr', () => {
-    const args = buildNsjailArgs({ ...settings, pythonPath: '/opt/py/bin/python3' }, all, 5, 'pass');
-    expect(valuesOf(args, '--bindmount_ro')).toContain('/opt/py');
+    expect(args.slice(args.indexOf('--'))).toEqual(['--', '/opt/pyexec/runtime/bin/python3', '-I', '-B', '-u', '-c', 'HARNESS']);
   });
 });

@@ -1,10 +1,17 @@
-import * as path from 'node:path';
 import { SECCOMP_POLICY } from './seccomp-policy';
 
+/** The Python runtime (scripts/build-runtime.sh): a venv on the host, mounted read-only in the jail. */
+export interface RuntimeMount {
+  hostDir: string;
+  jailDir: string;
+}
+
 export interface JailSettings {
-  pythonPath: string;
-  memoryMb: number;
-  maxPids: number;
+  runtime: RuntimeMount;
+  /** The most memory any run may ask for: the backstop rlimits are set for it, the harness lowers them. */
+  maxMemoryMb: number;
+  /** The most processes any run may ask for (the rlimit when there are no cgroups). */
+  maxProcesses: number;
   tmpfsMb: number;
   cpuCount: number;
   /** True when the run's cgroup bounds memory and processes (see run-cgroups.ts). */
@@ -17,15 +24,22 @@ export const JAIL_UID = 99999;
 export const NSJAIL_LOG_FD = 3;
 export const CONTROL_FD = 4;
 
-const SHM_BYTES = 8 * 1024 * 1024;
-const RUNTIME_MOUNTS = ['/usr', '/lib', '/lib64', '/bin'];
-const DEVICES = ['/dev/null', '/dev/zero', '/dev/urandom', '/dev/random'];
+/** The program's working directory (its files in and out) and its HOME, each a tmpfs of its own. */
+export const WORK_DIR = '/workspace';
+export const HOME_DIR = '/tmp';
+/**
+ * With cgroups bounding resident memory, the address-space limit is only a backstop, kept this
+ * many times larger because glibc reserves address space per thread.
+ */
+export const ADDRESS_SPACE_FACTOR = 8;
 
-/** Mounts the interpreter needs beyond /usr (e.g. PYTHON_PATH=/opt/python/bin/python3). */
-function runtimeMounts(pythonPath: string): string[] {
-  const prefix = path.dirname(path.dirname(pythonPath));
-  const covered = RUNTIME_MOUNTS.some((mount) => prefix === mount || prefix.startsWith(`${mount}/`));
-  return covered ? RUNTIME_MOUNTS : [...RUNTIME_MOUNTS, prefix];
+const SHM_BYTES = 8 * 1024 * 1024;
+/** What the interpreter and its libraries need of the host, read-only. */
+export const SYSTEM_MOUNTS = ['/usr', '/lib', '/lib64', '/bin'];
+export const DEVICES = ['/dev/null', '/dev/zero', '/dev/urandom', '/dev/random'];
+
+export function jailPython(runtime: RuntimeMount): string {
+  return `${runtime.jailDir}/bin/python3`;
 }
 
 /**
@@ -46,12 +60,13 @@ export function buildNsjailArgs(
     // inside:outside:count. A bare `--user 99999` would map the jail's user to host root.
     '--user', `${JAIL_UID}:${JAIL_UID}:1`,
     '--group', `${JAIL_UID}:${JAIL_UID}:1`,
-    '--cwd', '/tmp',
+    '--cwd', WORK_DIR,
     '--time_limit', String(lifetimeSeconds),
     '--env', 'PATH=/usr/local/bin:/usr/bin:/bin',
-    '--env', 'HOME=/tmp',
+    '--env', `HOME=${HOME_DIR}`,
     '--env', 'LANG=C.UTF-8',
-    '--mount', `none:/tmp:tmpfs:size=${settings.tmpfsMb * 1024 * 1024},nr_inodes=4096,mode=1777`,
+    '--mount', `none:${HOME_DIR}:tmpfs:size=${settings.tmpfsMb * 1024 * 1024},nr_inodes=4096,mode=1777`,
+    '--mount', `none:${WORK_DIR}:tmpfs:size=${settings.tmpfsMb * 1024 * 1024},nr_inodes=4096,mode=1777`,
     // multiprocessing's semaphores and queues need a small shared-memory tmpfs.
     '--mount', `none:/dev/shm:tmpfs:size=${SHM_BYTES},nr_inodes=256,mode=1777`,
     '--seccomp_string', SECCOMP_POLICY,
@@ -61,21 +76,18 @@ export function buildNsjailArgs(
     // CPU time cannot exceed wall time × cores, so this never fires before the deadline.
     '--rlimit_cpu', String(lifetimeSeconds * settings.cpuCount),
   ];
-  for (const mount of runtimeMounts(settings.pythonPath).filter(existingMounts)) {
+  for (const mount of [...SYSTEM_MOUNTS, ...DEVICES].filter(existingMounts)) {
     args.push('--bindmount_ro', mount);
   }
-  for (const device of DEVICES.filter(existingMounts)) {
-    args.push('--bindmount_ro', device);
-  }
+  args.push('--bindmount_ro', `${settings.runtime.hostDir}:${settings.runtime.jailDir}`);
+  // Set for the largest limits a run may ask for; the harness lowers them to the run's own.
   if (settings.cgroupLimits) {
-    // The cgroup bounds resident memory; the address-space limit is only a backstop, kept
-    // large because glibc reserves address space per thread.
-    args.push('--rlimit_as', String(settings.memoryMb * 8));
+    args.push('--rlimit_as', String(settings.maxMemoryMb * ADDRESS_SPACE_FACTOR));
   } else {
-    args.push('--rlimit_as', String(settings.memoryMb));
+    args.push('--rlimit_as', String(settings.maxMemoryMb));
     // Counted per host uid, so shared by concurrent runs: a weaker bound than the cgroup's.
-    args.push('--rlimit_nproc', String(settings.maxPids));
+    args.push('--rlimit_nproc', String(settings.maxProcesses));
   }
-  args.push('--', settings.pythonPath, '-I', '-B', '-u', '-c', harnessSource);
+  args.push('--', jailPython(settings.runtime), '-I', '-B', '-u', '-c', harnessSource);
   return args;
 }

@@ -1,7 +1,6 @@
-import { MAX_TIMEOUT_SECONDS } from '../execution/dto/execute-request.dto';
 import { Jail, JailOptions } from './jail';
 import { JailSlot } from './jail-slot';
-import { PythonRunner, RunOutcome, RunRequest } from './python-runner';
+import { PythonRunner, RunLimits, RunOutcome, RunRequest } from './python-runner';
 
 /** Extra life nsjail gives a jail beyond what the runner allows, as a backstop only. */
 const BACKSTOP_SECONDS = 5;
@@ -15,20 +14,27 @@ export interface PoolSettings {
 
 export interface NsjailRunnerOptions extends JailOptions {
   pool: PoolSettings;
+  /** The longest timeout a run may have. */
+  maxTimeoutSeconds: number;
+}
+
+function sameLimits(a: RunLimits, b: RunLimits): boolean {
+  return a.memoryMb === b.memoryMb && a.maxProcesses === b.maxProcesses && a.cpus === b.cpus && a.maxOutputBytes === b.maxOutputBytes;
 }
 
 /**
  * Runs each program in a fresh, one-shot nsjail. With a pool, each slot (a worker thread)
  * keeps a jail started ahead of its program, so nsjail's and Python's start-up are off the
  * request's path; each jail runs one program and is destroyed, and the slot starts the next.
- * Without a free slot (or with SANDBOX_POOL_SIZE=0) a jail is started on demand.
+ * Without a free slot (or with SANDBOX_POOL_SIZE=0), and for a run with limits of its own (the
+ * pooled jails are made for the defaults), a jail is started on demand.
  */
 export class NsjailRunner implements PythonRunner {
   private readonly slots: JailSlot[];
   private readonly cold = new Set<Jail>();
 
   constructor(private readonly options: NsjailRunnerOptions) {
-    const { pool, cgroups, ...jailOptions } = options;
+    const { pool, cgroups, maxTimeoutSeconds, ...jailOptions } = options;
     this.slots = Array.from(
       { length: pool.size },
       () =>
@@ -36,20 +42,22 @@ export class NsjailRunner implements PythonRunner {
           options: { ...jailOptions, existingMounts: new Set(jailOptions.existingMounts) },
           cgroups: cgroups.describe(),
           // A pooled jail may wait up to maxIdleMs before its program gets the longest timeout.
-          lifetimeSeconds: Math.ceil(pool.maxIdleMs / 1000) + MAX_TIMEOUT_SECONDS + BACKSTOP_SECONDS,
+          lifetimeSeconds: Math.ceil(pool.maxIdleMs / 1000) + maxTimeoutSeconds + BACKSTOP_SECONDS,
           maxIdleMs: pool.maxIdleMs,
         }),
     );
   }
 
   run(request: RunRequest): Promise<RunOutcome> {
+    const limits = request.limits ?? this.options.defaultLimits;
+    if (!sameLimits(limits, this.options.defaultLimits)) return this.runCold(request, limits);
     const free = this.slots.filter((candidate) => !candidate.busy);
     const slot = free.find((candidate) => candidate.ready) ?? free[0];
-    return slot ? slot.run(request) : this.runCold(request);
+    return slot ? slot.run(request) : this.runCold(request, limits);
   }
 
-  private async runCold(request: RunRequest): Promise<RunOutcome> {
-    const jail = await Jail.start(this.options, request.timeoutSeconds + BACKSTOP_SECONDS);
+  private async runCold(request: RunRequest, limits: RunLimits): Promise<RunOutcome> {
+    const jail = await Jail.start(this.options, request.timeoutSeconds + BACKSTOP_SECONDS, limits);
     if (!(jail instanceof Jail)) return jail;
     this.cold.add(jail);
     try {

@@ -1,3 +1,20 @@
+/** The limits one run is held to: the service's defaults, or a request's own within the caps. */
+export interface RunLimits {
+  memoryMb: number;
+  /** Processes and threads of the program. */
+  maxProcesses: number;
+  /** CPU time per wall second (1 = one core). */
+  cpus: number;
+  /** Cap on stdout, on stderr and on the JSON of the return value, each. */
+  maxOutputBytes: number;
+}
+
+/** A file in or out of the program's working directory; `content` is base64. */
+export interface RunFile {
+  path: string;
+  content: string;
+}
+
 /** What the worker hands to the sandbox for one execution. */
 export interface RunRequest {
   code: string;
@@ -5,14 +22,26 @@ export interface RunRequest {
   stdin?: string;
   env: Record<string, string>;
   timeoutSeconds: number;
+  /** Written into the working directory before the code runs. */
+  files?: RunFile[];
+  /** Absent: the sandbox's default limits. */
+  limits?: RunLimits;
 }
 
+/** The output-file cap a run passed: the number of files or their total bytes. */
+export type FilesLimit = 'output_files' | 'output_files_bytes';
+
 /** The harness's report of how the user's code ended (see harness/harness.py). */
-export type HarnessRecord =
+export type HarnessRecord = (
   | { kind: 'return'; result: unknown }
   | { kind: 'exit' }
   | { kind: 'exception'; type: string; error: string }
-  | { kind: 'result_too_large'; bytes: number };
+  | { kind: 'result_too_large'; bytes: number }
+) & {
+  /** Regular files the run created or changed in its working directory, then its figures. */
+  files: RunFile[];
+  filesLimit?: FilesLimit;
+};
 
 /**
  * Why the run stopped. `exited` covers every end the program reached on its own, signals
@@ -22,6 +51,8 @@ export type Termination = 'exited' | 'timeout' | 'output_limit' | 'sandbox_error
 
 export interface RunOutcome {
   termination: Termination;
+  /** The limits the run was held to. */
+  limits: RunLimits;
   /** Exit status of the program; null when it died of a signal or never ran. */
   exitCode: number | null;
   /** Signal number that killed the program, when one did. */

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 
 export type CgroupMode = 'v1' | 'v2' | 'none';
 
-export interface RunLimits {
+export interface CgroupLimits {
   memoryBytes: number;
   /** Processes and threads, nsjail itself included. */
   maxPids: number;
@@ -38,7 +38,7 @@ export interface CgroupDriver {
   mode: CgroupMode;
   /** Why cgroups are not used, when they are not. */
   reason?: string;
-  create(runId: string, limits: RunLimits): Promise<RunCgroup>;
+  create(runId: string, limits: CgroupLimits): Promise<RunCgroup>;
   /** Removes run cgroups that processes of the service left behind (crash, SIGKILL). */
   sweep(): Promise<number>;
   /** Removes this process's own cgroup directories (shutdown). */
@@ -163,7 +163,7 @@ class CgroupV1Driver implements CgroupDriver {
     private readonly hasMemsw: boolean,
   ) {}
 
-  async create(runId: string, limits: RunLimits): Promise<RunCgroup> {
+  async create(runId: string, limits: CgroupLimits): Promise<RunCgroup> {
     const dirs = {
       memory: path.join(this.parents.memory, `run-${runId}`),
       pids: path.join(this.parents.pids, `run-${runId}`),
@@ -215,7 +215,7 @@ class CgroupV2Driver implements CgroupDriver {
   readonly mode = 'v2';
   constructor(private readonly parent: string) {}
 
-  async create(runId: string, limits: RunLimits): Promise<RunCgroup> {
+  async create(runId: string, limits: CgroupLimits): Promise<RunCgroup> {
     const dir = path.join(this.parent, `run-${runId}`);
     try {
       await fs.mkdir(dir);

@@ -29,7 +29,7 @@ export class SandboxMonitor implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     const first = await this.check();
     if (!first.ok) {
-      throw new Error(`Sandbox self-test failed (nsjail ${this.config.nsjailPath}, python ${this.config.pythonPath}): ${first.error}`);
+      throw new Error(`Sandbox self-test failed (nsjail ${this.config.nsjailPath}, runtime ${this.config.runtime.dir}): ${first.error}`);
     }
     this.logger.log(`self-test passed in ${first.runTimeMs.toFixed(1)} ms`);
     this.timer = setInterval(() => void this.check(), this.config.sandboxCheckSeconds * 1000).unref();

@@ -2,22 +2,25 @@ import { Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { APP_CONFIG, AppConfig, MAX_TIMEOUT_SECONDS } from '../config/app-config';
+import { DEVICES, HOME_DIR, SYSTEM_MOUNTS, WORK_DIR } from './nsjail-args';
 import { NsjailRunner } from './nsjail-runner';
-import { PYTHON_RUNNER } from './python-runner';
+import { PYTHON_RUNNER, RunLimits } from './python-runner';
 import { SandboxMonitor } from './sandbox-monitor';
 import { CgroupDriver, detectCgroups } from './run-cgroups';
 import { SANDBOX_STATUS, SandboxStatus } from './sandbox-status';
 
 const HARNESS_FILE = path.join(__dirname, 'harness', 'harness.py');
-const MOUNT_CANDIDATES = ['/usr', '/lib', '/lib64', '/bin', '/dev/null', '/dev/zero', '/dev/urandom', '/dev/random'];
+/** Where build-runtime.sh leaves matplotlib's font cache, inside the runtime. */
+const MATPLOTLIB_CACHE = 'share/pyexec/matplotlib';
 const CGROUP_DRIVER = Symbol('CGROUP_DRIVER');
 
 function describeLimits(config: AppConfig, cgroups: CgroupDriver): SandboxStatus {
   const common = {
     wall_time: 'request timeout, whole process tree killed (pid namespace)',
-    output: `stdout and stderr capped at ${config.maxOutputBytes} bytes each`,
-    disk: `/tmp tmpfs of ${config.sandboxTmpfsMb} MiB, RLIMIT_FSIZE ${config.sandboxTmpfsMb} MiB`,
+    output: `stdout and stderr capped at ${config.maxOutputBytes} bytes each (a request may ask for up to ${config.maxOutputBytesCap})`,
+    disk: `${WORK_DIR} and ${HOME_DIR} tmpfs of ${config.sandboxTmpfsMb} MiB each, RLIMIT_FSIZE ${config.sandboxTmpfsMb} MiB`,
+    output_files: `${config.maxOutputFiles} files, ${config.maxOutputFilesBytes} bytes in all`,
     open_files: 'RLIMIT_NOFILE 256',
     network: 'private network namespace; seccomp allows AF_UNIX sockets only',
     syscalls: 'seccomp policy (namespaces, mount, ptrace, bpf, io_uring, keyrings, modules, ... denied)',
@@ -38,37 +41,43 @@ function describeLimits(config: AppConfig, cgroups: CgroupDriver): SandboxStatus
     cgroups: cgroups.mode,
     enforced: {
       ...common,
-      memory: `${config.sandboxMemoryMb} MiB per run, no swap (cgroup ${cgroups.mode})`,
-      processes: `${config.sandboxMaxPids} processes/threads per run (cgroup ${cgroups.mode})`,
-      cpu: `${config.sandboxCpus} CPU(s) per run (cgroup ${cgroups.mode} quota)`,
+      memory: `${config.sandboxMemoryMb} MiB per run (up to ${config.sandboxMemoryMbCap} on request), no swap (cgroup ${cgroups.mode})`,
+      processes: `${config.sandboxMaxPids} processes/threads per run (up to ${config.sandboxMaxPidsCap} on request) (cgroup ${cgroups.mode})`,
+      cpu: `${config.sandboxCpus} CPU(s) per run (up to ${config.sandboxCpusCap} on request) (cgroup ${cgroups.mode} quota)`,
     },
     notEnforced: {},
   };
 }
 
 /** Builds the nsjail runner for this host (SandboxMonitor proves it before serving). */
+/** The limits of a run whose request asks for none. */
+function defaultRunLimits(config: AppConfig): RunLimits {
+  return { memoryMb: config.sandboxMemoryMb, maxProcesses: config.sandboxMaxPids, cpus: config.sandboxCpus, maxOutputBytes: config.maxOutputBytes };
+}
+
 async function createRunner(config: AppConfig, cgroups: CgroupDriver, status: SandboxStatus): Promise<NsjailRunner> {
   const logger = new Logger('Sandbox');
   const swept = await cgroups.sweep();
   if (swept > 0) logger.warn(`removed ${swept} run cgroups left by a previous process`);
-  const pythonPrefix = path.dirname(path.dirname(config.pythonPath));
+  const { runtime } = config;
   const runner = new NsjailRunner({
     nsjailPath: config.nsjailPath,
-    maxOutputBytes: config.maxOutputBytes,
     harnessSource: readFileSync(HARNESS_FILE, 'utf8'),
     jail: {
-      pythonPath: config.pythonPath,
-      memoryMb: config.sandboxMemoryMb,
-      maxPids: config.sandboxMaxPids,
+      runtime: { hostDir: runtime.dir, jailDir: runtime.jailDir },
+      maxMemoryMb: config.sandboxMemoryMbCap,
+      maxProcesses: config.sandboxMaxPidsCap,
       tmpfsMb: config.sandboxTmpfsMb,
       cpuCount: os.availableParallelism(),
       cgroupLimits: cgroups.mode !== 'none',
     },
-    existingMounts: new Set([...MOUNT_CANDIDATES, pythonPrefix].filter((mount) => existsSync(mount))),
+    existingMounts: new Set([...SYSTEM_MOUNTS, ...DEVICES].filter((mount) => existsSync(mount))),
     cgroups,
-    // nsjail itself runs in the run's cgroup too: one more process than the program may have.
-    runLimits: { memoryBytes: config.sandboxMemoryMb * 1024 * 1024, maxPids: config.sandboxMaxPids + 1, cpus: config.sandboxCpus },
+    defaultLimits: defaultRunLimits(config),
+    outputFiles: { maxFiles: config.maxOutputFiles, maxBytes: config.maxOutputFilesBytes },
+    matplotlibCache: existsSync(path.join(runtime.dir, MATPLOTLIB_CACHE)) ? `${runtime.jailDir}/${MATPLOTLIB_CACHE}` : null,
     pool: { size: config.sandboxPoolSize, maxIdleMs: config.sandboxPoolMaxIdleSeconds * 1000 },
+    maxTimeoutSeconds: MAX_TIMEOUT_SECONDS,
   });
   logger.log(config.sandboxPoolSize > 0 ? `${config.sandboxPoolSize} jails kept pre-started` : 'jails started on demand (SANDBOX_POOL_SIZE=0)');
   for (const [limit, how] of Object.entries(status.enforced)) logger.log(`limit ${limit}: ${how}`);

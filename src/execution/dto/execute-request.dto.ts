@@ -3,8 +3,10 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsBase64,
   IsInt,
   IsNotEmpty,
+  IsNumber,
   IsOptional,
   IsString,
   IsUrl,
@@ -16,12 +18,12 @@ import {
   ValidateNested,
   ValidationOptions,
 } from 'class-validator';
+import { DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS } from '../../config/app-config';
+import { filePathProblem, filePathsProblem, MAX_FILE_PATH_BYTES, MAX_INPUT_FILES } from '../input-files';
 
 export const MAX_CODE_BYTES = 1024 * 1024;
 export const MAX_STDIN_BYTES = 1024 * 1024;
 export const MAX_ENV_VARS = 64;
-export const DEFAULT_TIMEOUT_SECONDS = 30;
-export const MAX_TIMEOUT_SECONDS = 300;
 
 /** A string of at most `max` bytes once UTF-8 encoded. */
 function MaxBytes(max: number, options?: ValidationOptions): PropertyDecorator {
@@ -84,6 +86,101 @@ export class EnvVarDto {
   @Matches(NO_NUL, { message: 'env value must not contain NUL characters' })
   @IsWellFormed()
   value!: string;
+}
+
+/** A path the rules of input files accept (see input-files.ts); the message names the rule broken. */
+function IsInputFilePath(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isInputFilePath',
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && filePathProblem(value) === null,
+        defaultMessage: (args) => `files path ${JSON.stringify(args?.value)}: ${filePathProblem(String(args?.value))}`,
+      },
+    },
+    options,
+  );
+}
+
+/** No path twice, and no path inside another file. */
+function HasDistinctPaths(options?: ValidationOptions): PropertyDecorator {
+  const paths = (value: unknown) =>
+    Array.isArray(value) ? value.map((file) => (file as { path?: unknown })?.path).filter((p): p is string => typeof p === 'string') : [];
+  return ValidateBy(
+    {
+      name: 'hasDistinctPaths',
+      validator: {
+        validate: (value: unknown) => filePathsProblem(paths(value)) === null,
+        defaultMessage: (args) => `files: ${filePathsProblem(paths(args?.value))}`,
+      },
+    },
+    options,
+  );
+}
+
+@ApiSchema(closed({ name: 'InputFile', description: 'A file written into the working directory before the code runs.' }))
+export class InputFileDto {
+  @ApiProperty({
+    type: String,
+    description: `Path relative to the working directory: not absolute, no \`..\` (nor \`.\` or empty) segment, no NUL, at most ${MAX_FILE_PATH_BYTES} bytes. Folders are created as needed.`,
+    maxLength: MAX_FILE_PATH_BYTES,
+    example: 'data/sales.csv',
+  })
+  @IsInputFilePath()
+  path!: string;
+
+  @ApiProperty({
+    type: String,
+    format: 'byte',
+    description: 'The file\'s bytes, base64 (standard alphabet, with padding). All files together at most `MAX_INPUT_FILES_BYTES` decoded (default 10 MiB).',
+    example: 'cmVnaW9uLGFtb3VudApub3J0aCwxMApzb3V0aCwzMgpub3J0aCw1Cg==',
+  })
+  @IsString()
+  @IsBase64(undefined, { message: 'files content must be base64' })
+  content!: string;
+}
+
+@ApiSchema(
+  closed({
+    name: 'RunLimits',
+    description:
+      "Limits of this run, each optional: omitted ones get the server's defaults. Each may be at most the server's cap (400 naming the cap otherwise); `GET /v1/runtime` lists defaults and caps.",
+  }),
+)
+export class RunLimitsDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 16, description: 'Memory of the whole run in MiB (default `SANDBOX_MEMORY_MB`, cap `SANDBOX_MEMORY_MB_CAP`).', example: 512 })
+  @IsOptional()
+  @IsInt()
+  @Min(16)
+  memory_mb?: number;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, description: 'Processes and threads (default `SANDBOX_MAX_PIDS`, cap `SANDBOX_MAX_PIDS_CAP`).', example: 64 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  max_processes?: number;
+
+  @ApiPropertyOptional({
+    type: Number,
+    minimum: 0.01,
+    description: 'CPU time per wall second, in cores, 2 decimals at most (default `SANDBOX_CPUS`, cap `SANDBOX_CPUS_CAP`); thread pools of numeric libraries are sized to it.',
+    example: 1,
+  })
+  @IsOptional()
+  @IsNumber({ maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false })
+  @Min(0.01)
+  cpus?: number;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1024,
+    description: 'Cap on stdout, on stderr and on the JSON of the return value, each, in bytes (default `MAX_OUTPUT_BYTES`, cap `MAX_OUTPUT_BYTES_CAP`).',
+    example: 1048576,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1024)
+  max_output_bytes?: number;
 }
 
 @ApiSchema(closed({ name: 'ExecuteRequest', description: 'Python code to run, and how. Unknown fields are rejected (400).' }))
@@ -164,4 +261,23 @@ export class ExecuteRequestDto {
   @IsString()
   @MaxBytes(MAX_STDIN_BYTES)
   stdin?: string;
+
+  @ApiPropertyOptional({
+    description: `Optional files written into the program's working directory before it runs, at most ${MAX_INPUT_FILES}, at most \`MAX_INPUT_FILES_BYTES\` decoded in all (default 10 MiB). Files the program creates or changes there come back in the answer's \`files\`.`,
+    type: [InputFileDto],
+    maxItems: MAX_INPUT_FILES,
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_INPUT_FILES)
+  @HasDistinctPaths()
+  @ValidateNested({ each: true })
+  @Type(() => InputFileDto)
+  files?: InputFileDto[];
+
+  @ApiPropertyOptional({ type: () => RunLimitsDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RunLimitsDto)
+  limits?: RunLimitsDto;
 }

@@ -13,6 +13,29 @@ const STDOUT = { type: String, description: 'Standard output, at most `MAX_OUTPU
 const STDERR = { type: String, description: 'Standard error, at most `MAX_OUTPUT_BYTES`; bytes that are not UTF-8 become U+FFFD.', example: '' };
 const seconds = (what: string, example: number) => ({ type: Number, description: `${what}, in seconds with 3 decimals.`, example });
 
+/** A file the program created or changed in its working directory, or a figure it left open or showed. */
+@ApiSchema({ name: 'OutputFile', description: 'A file the program created or changed in its working directory, or a matplotlib figure (`figure-N.png`).' })
+export class OutputFileDto {
+  @ApiProperty({ type: String, description: 'Path relative to the working directory.', example: 'figure-1.png' })
+  path!: string;
+
+  @ApiProperty({ type: 'integer', description: 'Size in bytes.', example: 20543 })
+  size!: number;
+
+  @ApiProperty({ type: String, description: 'Media type from the file name extension (`application/octet-stream` when unknown).', example: 'image/png' })
+  mime_type!: string;
+
+  @ApiProperty({ type: String, format: 'byte', description: 'The bytes, base64.', example: 'iVBORw0KGgo=' })
+  content!: string;
+}
+
+const FILES = {
+  type: OutputFileDto,
+  isArray: true,
+  description:
+    'Every regular file the program created or changed under its working directory (symlinks are never followed), by path, then the matplotlib figures it showed or left open as `figure-1.png`, `figure-2.png`, ... At most `MAX_OUTPUT_FILES` files and `MAX_OUTPUT_FILES_BYTES` bytes: past either the answer is 400 naming it, with no files.',
+};
+
 /** 200: the code finished with exit status 0. */
 @ApiSchema({ name: 'ExecuteResult', description: 'The program finished with exit status 0.' })
 export class ExecuteResultDto {
@@ -31,6 +54,9 @@ export class ExecuteResultDto {
 
   @ApiProperty({ type: 'integer', description: 'Always 0 here (`sys.exit(0)` included).', example: 0 })
   exit_code!: number;
+
+  @ApiProperty(FILES)
+  files!: OutputFileDto[];
 
   @ApiProperty(JOB_ID)
   job_id!: string;
@@ -99,6 +125,9 @@ export class ExecutionErrorDto {
     example: 1,
   })
   exit_code!: number | null;
+
+  @ApiPropertyOptional({ ...FILES, description: `${FILES.description} Absent from a 500.` })
+  files?: OutputFileDto[];
 
   @ApiProperty(JOB_ID)
   job_id!: string;

@@ -1,7 +1,10 @@
 # The program nsjail starts inside every jail. It is passed to `python3 -c`, so nothing
 # has to be mounted for it. Protocol, on the control descriptor (fd 4, a socket):
-#   in:  one JSON object {"code", "env", "max_result_bytes", "cpu_seconds"}, then EOF
-#   out: one JSON record {"kind": "return"|"exit"|"exception"|"result_too_large", ...}
+#   in:  one JSON object, then EOF: {"code", "env", "files": [[path, base64]], "limits":
+#        {"result_bytes", "cpu_seconds", "address_space_bytes", "processes", "threads",
+#        "output_files", "output_files_bytes"}, "matplotlib_cache"}
+#   out: one JSON record {"kind": "return"|"exit"|"exception"|"result_too_large", ...,
+#        "files": [[path, base64]], "files_limit"?: name of the output-file cap passed}
 # User output goes to fds 1 and 2 untouched, so printing can never forge a record.
 #
 # Start-up time is on every request's path: only built-in modules are imported up front
@@ -9,9 +12,11 @@
 import _ast
 import _json
 import atexit
+import binascii
 import builtins
 import math
 import os
+import stat
 import sys
 
 CONTROL_FD = 4
@@ -174,7 +179,7 @@ def report_exception(exc, skip_frames):
             tb = tb.tb_next
     traceback.print_exception(type(exc), exc, tb, file=sys.stderr)
     error = traceback.format_exception_only(type(exc), exc)[-1].strip()
-    return '{"kind":"exception","type":%s,"error":%s}' % (quote(type(exc).__name__), quote(error)), 1
+    return '{"kind":"exception","type":%s,"error":%s' % (quote(type(exc).__name__), quote(error)), 1
 
 
 def exit_status(exc):
@@ -187,12 +192,215 @@ def exit_status(exc):
     return 1
 
 
+def check_relative(path):
+    """The rules of the API for a file path, checked again here (defence in depth)."""
+    parts = path.split("/")
+    if not path or path.startswith("/") or "\0" in path or any(p in ("", ".", "..") for p in parts):
+        raise ValueError("invalid file path %r" % path)
+    return parts
+
+
+def write_inputs(files):
+    """Writes the request's files into the working directory; returns {path: bytes}."""
+    written = {}
+    for path, content in files:
+        parts = check_relative(path)
+        data = binascii.a2b_base64(content)
+        dir_fd = os.open(".", os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            for part in parts[:-1]:
+                try:
+                    os.mkdir(part, 0o755, dir_fd=dir_fd)
+                except FileExistsError:
+                    pass
+                inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dir_fd)
+                os.close(dir_fd)
+                dir_fd = inner
+            fd = os.open(parts[-1], os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=dir_fd)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
+        finally:
+            os.close(dir_fd)
+        written[path] = data
+    return written
+
+
+class FilesLimit(Exception):
+    pass
+
+
+def read_regular(name, dir_fd, room):
+    """The bytes of a regular file, never through a symlink; None for anything else."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks, size = [], 0
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > room:
+                raise FilesLimit("output_files_bytes")
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+
+
+def collect_outputs(inputs, figures, limits):
+    """Every regular file created or changed under the working directory, then the figures,
+    as [(path, bytes)] in path order. Directories are walked by descriptor, never through a
+    symlink, so nothing outside the working directory can be reached."""
+    max_files, room = limits["output_files"], limits["output_files_bytes"]
+    found = []
+    pending = [(os.open(".", os.O_RDONLY | os.O_DIRECTORY), "")]
+    while pending:
+        dir_fd, prefix = pending.pop()
+        try:
+            for name in sorted(os.listdir(dir_fd), reverse=True):
+                path = prefix + name
+                try:
+                    mode = os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode
+                except OSError:
+                    continue
+                if stat.S_ISDIR(mode):
+                    try:
+                        pending.append((os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dir_fd), path + "/"))
+                    except OSError:
+                        pass
+                    continue
+                if not stat.S_ISREG(mode):
+                    continue
+                data = read_regular(name, dir_fd, room)
+                if data is None or inputs.get(path) == data:
+                    continue
+                found.append((path, data))
+                room -= len(data)
+                if len(found) > max_files:
+                    raise FilesLimit("output_files")
+        finally:
+            os.close(dir_fd)
+    found.sort()
+    taken = {path for path, _ in found}
+    number = 0
+    for data in figures:
+        number += 1
+        while "figure-%d.png" % number in taken:
+            number += 1
+        if len(data) > room:
+            raise FilesLimit("output_files_bytes")
+        room -= len(data)
+        found.append(("figure-%d.png" % number, data))
+        if len(found) > max_files:
+            raise FilesLimit("output_files")
+    return found
+
+
+# Figures: matplotlib gets a backend of the harness's (Agg underneath) whose show() keeps every
+# open figure as a PNG; figures still open at the end are kept too (save_open_figures).
+FIGURES = []
+
+
+def save_open_figures():
+    if "matplotlib.pyplot" not in sys.modules:
+        return
+    import io
+    from matplotlib._pylab_helpers import Gcf
+
+    for manager in Gcf.get_all_fig_managers():
+        buffer = io.BytesIO()
+        try:
+            manager.canvas.figure.savefig(buffer, format="png")
+        except Exception as exc:
+            print("pyexec: figure %s could not be saved: %s" % (manager.num, exc), file=sys.stderr)
+            continue
+        FIGURES.append(buffer.getvalue())
+    Gcf.destroy_all()
+
+
+def figures_backend():
+    backend = type(sys)("pyexec_figures")
+
+    def show(*args, **kwargs):
+        save_open_figures()
+
+    def attribute(name):
+        if name == "FigureCanvas":
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+            return FigureCanvasAgg
+        if name == "FigureManager":
+            from matplotlib.backend_bases import FigureManagerBase
+
+            return FigureManagerBase
+        raise AttributeError(name)
+
+    backend.show = show
+    backend.__getattr__ = attribute
+    return backend
+
+
+class FirstImport:
+    """Runs an action before the first import of a module, and nothing else: the runtime's
+    settings cost nothing to a program that does not use the module."""
+
+    def __init__(self, actions):
+        self.actions = actions
+
+    def find_spec(self, name, path=None, target=None):
+        action = self.actions.pop(name, None)
+        if action is not None:
+            action()
+        return None
+
+
+def runtime_hooks(payload):
+    threads = str(payload["limits"]["threads"])
+    cache = payload.get("matplotlib_cache")
+
+    def numeric():
+        # Thread pools of BLAS and OpenMP sized to the run's CPUs, not to the host's cores.
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(name, threads)
+
+    def plotting():
+        sys.modules["pyexec_figures"] = figures_backend()
+        os.environ.setdefault("MPLBACKEND", "module://pyexec_figures")
+        config = os.path.join(os.environ.get("HOME", "/tmp"), ".matplotlib")
+        try:
+            os.makedirs(config, exist_ok=True)
+            if cache:
+                for name in os.listdir(cache):
+                    os.symlink(os.path.join(cache, name), os.path.join(config, name))
+        except OSError:
+            pass
+        os.environ.setdefault("MPLCONFIGDIR", config)
+
+    return FirstImport({"numpy": numeric, "matplotlib": plotting})
+
+
 def run(payload):
     import resource
 
-    resource.setrlimit(resource.RLIMIT_CPU, (payload["cpu_seconds"], payload["cpu_seconds"]))
+    limits = payload["limits"]
+    resource.setrlimit(resource.RLIMIT_CPU, (limits["cpu_seconds"], limits["cpu_seconds"]))
+    if limits.get("address_space_bytes"):
+        resource.setrlimit(resource.RLIMIT_AS, (limits["address_space_bytes"], limits["address_space_bytes"]))
+    if limits.get("processes"):
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"], limits["processes"]))
     os.environ.update(payload.get("env") or {})
     sys.argv = [""]
+    # Like `python script.py`: modules uploaded next to the program can be imported.
+    sys.path.insert(0, os.getcwd())
+    sys.meta_path.insert(0, runtime_hooks(payload))
     main = type(sys)("__main__")
     main.__dict__["__builtins__"] = builtins
     main.__dict__["__pyexec_import_star__"] = import_star
@@ -205,7 +413,7 @@ def run(payload):
     try:
         value = entry()
     except SystemExit as exc:
-        return '{"kind":"exit"}', exit_status(exc)
+        return '{"kind":"exit"', exit_status(exc)
     except BaseException as exc:
         return report_exception(exc, 1)
     try:
@@ -214,9 +422,10 @@ def run(payload):
         result = "".join(out)
     except BaseException as exc:
         return report_exception(exc, 1)
-    if len(result) > payload["max_result_bytes"]:
-        return '{"kind":"result_too_large","bytes":%d}' % len(result), 1
-    return '{"kind":"return","result_json":%s}' % quote(result), 0
+    if len(result) > limits["result_bytes"]:
+        return '{"kind":"result_too_large","bytes":%d' % len(result), 1
+    # The encoder writes ASCII-only JSON: it goes into the record as it is, not escaped again.
+    return '{"kind":"return","result":%s' % result, 0
 
 
 def finish():
@@ -235,6 +444,21 @@ def finish():
             pass
 
 
+def outputs_part(inputs, limits):
+    """The record's files: the working directory's new and changed files, and the figures."""
+    try:
+        save_open_figures()
+    except BaseException as exc:
+        print("pyexec: figures could not be saved: %r" % exc, file=sys.stderr)
+    try:
+        found = collect_outputs(inputs, FIGURES, limits)
+    except FilesLimit as exc:
+        return ',"files":[],"files_limit":"%s"}' % exc.args[0]
+    return ',"files":[%s]}' % ",".join(
+        "[%s,\"%s\"]" % (quote(path), binascii.b2a_base64(data, newline=False).decode()) for path, data in found
+    )
+
+
 def write_record(record):
     data = record.encode()
     try:
@@ -245,9 +469,16 @@ def write_record(record):
 
 
 def harness():
-    record, status = run(read_payload())
+    payload = read_payload()
+    try:
+        inputs = write_inputs(payload.get("files") or [])
+    except BaseException as exc:
+        error = "Could not write the input files: %s" % exc
+        write_record('{"kind":"exception","type":"InputFilesError","error":%s,"files":[]}' % quote(error))
+        os._exit(1)
+    record, status = run(payload)
     finish()
-    write_record(record)
+    write_record(record + outputs_part(inputs, payload["limits"]))
     os._exit(status)
 
 
