@@ -448,7 +448,6 @@ def check_pyexec(docs: list) -> None:
                   f"{label}: no Service selects the API pods on port 8080")
 
     # Redis
-    shared = config.get(next(iter(config), ""), {})
     redis_url = urlparse(worker["env"].get("REDIS_URL") or "")
     redis_host, redis_port = redis_url.hostname, redis_url.port or 6379
     redis_db = int_or_none((redis_url.path or "/0").lstrip("/") or "0")
@@ -527,6 +526,7 @@ def main() -> int:
     parser.add_argument("--kubectl", required=True)
     parser.add_argument("--k8s-version", required=True)
     options = parser.parse_args()
+    docs: list = []
     try:
         check_layout(options.dir)
         print(f"render: {os.path.basename(options.kubectl)} kustomize {options.dir}")
@@ -539,7 +539,7 @@ def main() -> int:
         print(f"validate-kubernetes: ERROR: {error}", file=sys.stderr)
         return 2
     kinds = {}
-    for doc in docs if "docs" in dir() else []:
+    for doc in docs:
         kinds[doc.get("kind")] = kinds.get(doc.get("kind"), 0) + 1
     summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
     if failures:
