@@ -1,4 +1,5 @@
-# pyexec image: the NestJS service plus nsjail and Debian's Python 3 (which runs the user code).
+# pyexec image: the NestJS service plus nsjail and the Python runtime user code runs with (a venv
+# of Debian's Python 3 holding runtime/requirements.txt, built by scripts/build-runtime.sh).
 # One image serves every role; ROLE=api|worker|all picks what the process does (see
 # docker-compose.yml). Build:  docker build -t pyexec .
 #
@@ -7,7 +8,8 @@
 #                 in Debian 12 and not on npm)
 #   app-build     npm ci, nest build (copies src/sandbox/harness/harness.py into dist/ as a
 #                 nest-cli asset), then prunes devDependencies
-#   runtime       node:20-bookworm-slim + python3 + nsjail's shared libraries
+#   runtime       node:20-bookworm-slim + python3 + nsjail's shared libraries + the Python
+#                 runtime, built the same way as scripts/setup.sh builds it (PyPI wheels only)
 #
 # nsjail-build and runtime are both Debian 12 (bookworm), so the nsjail binary links against the
 # same libprotobuf32 / libnl-route-3-200 that the runtime stage installs. Keep them on one release.
@@ -49,28 +51,35 @@ RUN npm run build \
 
 # ---------------------------------------------------------------------------------------------
 FROM node:20-bookworm-slim AS runtime
-# python3: Debian's /usr/bin/python3 is the interpreter the jail runs (bind-mounted read-only
-#          with /usr, /lib, /lib64 and /bin; see src/sandbox/nsjail-args.ts).
+# python3, python3-venv: Debian's /usr/bin/python3 is the interpreter of the runtime venv (the
+#          jail bind-mounts /usr, /lib, /lib64 and /bin read-only; see src/sandbox/nsjail-args.ts).
 # libprotobuf32, libnl-route-3-200: nsjail's shared libraries (libnl-3-200 comes with the latter).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      python3 libprotobuf32 libnl-route-3-200 \
+      python3 python3-venv libprotobuf32 libnl-route-3-200 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=nsjail-build /build/nsjail/nsjail /usr/local/bin/nsjail
 
 WORKDIR /app
+# The runtime of user code: the curated packages, or an operator's file
+# (docker build --build-arg RUNTIME_REQUIREMENTS=my-requirements.txt, a path in the build context).
+ARG RUNTIME_REQUIREMENTS=runtime/requirements.txt
+COPY runtime ./runtime
+COPY scripts/build-runtime.sh ./scripts/build-runtime.sh
+COPY ${RUNTIME_REQUIREMENTS} ./runtime/operator-requirements.txt
+RUN bash scripts/build-runtime.sh runtime/operator-requirements.txt /opt/pyexec/runtime
 COPY --from=app-build /app/package.json ./package.json
 COPY --from=app-build /app/node_modules ./node_modules
 COPY --from=app-build /app/dist ./dist
 COPY deploy/healthcheck.js ./deploy/healthcheck.js
 
-# Fail the build, not the first request, if nsjail's libraries or Python are missing.
-RUN /usr/local/bin/nsjail --help >/dev/null 2>&1 && /usr/bin/python3 -I -c 'pass'
+# Fail the build, not the first request, if nsjail's libraries or the runtime are missing.
+RUN /usr/local/bin/nsjail --help >/dev/null 2>&1 && /opt/pyexec/runtime/bin/python3 -I -c 'pass'
 
 ENV NODE_ENV=production \
     PORT=8080 \
     NSJAIL_PATH=/usr/local/bin/nsjail \
-    PYTHON_PATH=/usr/bin/python3
+    RUNTIME_DIR=/opt/pyexec/runtime
 
 # The service runs as root inside the container, deliberately. nsjail needs CAP_SYS_ADMIN (and
 # friends) to create the user/pid/mount/net/ipc/uts namespaces of each jail, mount its tmpfs and

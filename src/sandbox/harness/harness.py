@@ -333,15 +333,15 @@ def figures_backend():
         save_open_figures()
 
     def attribute(name):
-        if name == "FigureCanvas":
-            from matplotlib.backends.backend_agg import FigureCanvasAgg
+        # Resolved on first use (matplotlib is importing then) and kept as real attributes:
+        # matplotlib copies the backend module's variables.
+        if name not in ("FigureCanvas", "FigureManager"):
+            raise AttributeError(name)
+        from matplotlib.backend_bases import FigureManagerBase
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-            return FigureCanvasAgg
-        if name == "FigureManager":
-            from matplotlib.backend_bases import FigureManagerBase
-
-            return FigureManagerBase
-        raise AttributeError(name)
+        backend.FigureCanvas, backend.FigureManager = FigureCanvasAgg, FigureManagerBase
+        return getattr(backend, name)
 
     backend.show = show
     backend.__getattr__ = attribute
@@ -444,12 +444,16 @@ def finish():
             pass
 
 
-def outputs_part(inputs, limits):
-    """The record's files: the working directory's new and changed files, and the figures."""
+def keep_open_figures():
+    """Before atexit runs: matplotlib closes every figure there."""
     try:
         save_open_figures()
     except BaseException as exc:
         print("pyexec: figures could not be saved: %r" % exc, file=sys.stderr)
+
+
+def outputs_part(inputs, limits):
+    """The record's files: the working directory's new and changed files, and the figures."""
     try:
         found = collect_outputs(inputs, FIGURES, limits)
     except FilesLimit as exc:
@@ -477,6 +481,7 @@ def harness():
         write_record('{"kind":"exception","type":"InputFilesError","error":%s,"files":[]}' % quote(error))
         os._exit(1)
     record, status = run(payload)
+    keep_open_figures()
     finish()
     write_record(record + outputs_part(inputs, payload["limits"]))
     os._exit(status)
