@@ -54,6 +54,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/runtime": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Describe the runtime
+         * @description The Python version and every installed distribution user code can import, the limits a request gets by default and the most it may ask for, the rules of input and output files, and whether runs can reach the network.
+         */
+        get: operations["getRuntime"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -70,6 +90,43 @@ export interface components {
              * @example hello
              */
             value: string;
+        };
+        /** @description A file written into the working directory before the code runs. */
+        InputFile: {
+            /**
+             * @description Path relative to the working directory: not absolute, no `..` (nor `.` or empty) segment, no NUL, at most 255 bytes. Folders are created as needed.
+             * @example data/sales.csv
+             */
+            path: string;
+            /**
+             * Format: byte
+             * @description The file's bytes, base64 (standard alphabet, with padding). All files together at most `MAX_INPUT_FILES_BYTES` decoded (default 10 MiB).
+             * @example cmVnaW9uLGFtb3VudApub3J0aCwxMApzb3V0aCwzMgpub3J0aCw1Cg==
+             */
+            content: string;
+        };
+        /** @description Limits of this run, each optional: omitted ones get the server's defaults. Each may be at most the server's cap (400 naming the cap otherwise); `GET /v1/runtime` lists defaults and caps. */
+        RunLimits: {
+            /**
+             * @description Memory of the whole run in MiB (default `SANDBOX_MEMORY_MB`, cap `SANDBOX_MEMORY_MB_CAP`).
+             * @example 512
+             */
+            memory_mb?: number;
+            /**
+             * @description Processes and threads (default `SANDBOX_MAX_PIDS`, cap `SANDBOX_MAX_PIDS_CAP`).
+             * @example 64
+             */
+            max_processes?: number;
+            /**
+             * @description CPU time per wall second, in cores, 2 decimals at most (default `SANDBOX_CPUS`, cap `SANDBOX_CPUS_CAP`); thread pools of numeric libraries are sized to it.
+             * @example 1
+             */
+            cpus?: number;
+            /**
+             * @description Cap on stdout, on stderr and on the JSON of the return value, each, in bytes (default `MAX_OUTPUT_BYTES`, cap `MAX_OUTPUT_BYTES_CAP`).
+             * @example 1048576
+             */
+            max_output_bytes?: number;
         };
         /** @description Python code to run, and how. Unknown fields are rejected (400). */
         ExecuteRequest: {
@@ -102,6 +159,33 @@ export interface components {
              * @example Ada
              */
             stdin?: string;
+            /** @description Optional files written into the program's working directory before it runs, at most 64, at most `MAX_INPUT_FILES_BYTES` decoded in all (default 10 MiB). Files the program creates or changes there come back in the answer's `files`. */
+            files?: components["schemas"]["InputFile"][];
+            limits?: components["schemas"]["RunLimits"];
+        };
+        /** @description A file the program created or changed in its working directory, or a matplotlib figure (`figure-N.png`). */
+        OutputFile: {
+            /**
+             * @description Path relative to the working directory.
+             * @example figure-1.png
+             */
+            path: string;
+            /**
+             * @description Size in bytes.
+             * @example 20543
+             */
+            size: number;
+            /**
+             * @description Media type from the file name extension (`application/octet-stream` when unknown).
+             * @example image/png
+             */
+            mime_type: string;
+            /**
+             * Format: byte
+             * @description The bytes, base64.
+             * @example iVBORw0KGgo=
+             */
+            content: string;
         };
         /** @description The program failed, or (500) left no valid result record; with its output. */
         ExecutionError: {
@@ -125,6 +209,8 @@ export interface components {
              * @example 1
              */
             exit_code: number | null;
+            /** @description Every regular file the program created or changed under its working directory (symlinks are never followed), by path, then the matplotlib figures it showed or left open as `figure-1.png`, `figure-2.png`, ... At most `MAX_OUTPUT_FILES` files and `MAX_OUTPUT_FILES_BYTES` bytes: past either the answer is 400 naming it, with no files. Absent from a 500. */
+            files?: components["schemas"]["OutputFile"][];
             /**
              * @description The job that ran the code (see GET /v1/jobs/{job_id}).
              * @example 6f1c2a9e-8d4b-4a51-9a1e-3c2f0b7d5e10
@@ -217,6 +303,8 @@ export interface components {
              * @example 0
              */
             exit_code: number;
+            /** @description Every regular file the program created or changed under its working directory (symlinks are never followed), by path, then the matplotlib figures it showed or left open as `figure-1.png`, `figure-2.png`, ... At most `MAX_OUTPUT_FILES` files and `MAX_OUTPUT_FILES_BYTES` bytes: past either the answer is 400 naming it, with no files. */
+            files: components["schemas"]["OutputFile"][];
             /**
              * @description The job that ran the code (see GET /v1/jobs/{job_id}).
              * @example 6f1c2a9e-8d4b-4a51-9a1e-3c2f0b7d5e10
@@ -365,6 +453,99 @@ export interface components {
              */
             finished_at?: string;
         };
+        /** @description The interpreter user code runs on. */
+        RuntimePython: {
+            /** @example CPython */
+            implementation: string;
+            /** @example 3.11.2 */
+            version: string;
+        };
+        /** @description One installed distribution. */
+        RuntimePackage: {
+            /** @example numpy */
+            name: string;
+            /** @example 2.4.6 */
+            version: string;
+        };
+        /** @description Values of the limits a request can set (`timeout` and the fields of `limits`). */
+        RuntimeLimitValues: {
+            /**
+             * @description Seconds of wall time.
+             * @example 30
+             */
+            timeout: number;
+            /**
+             * @description MiB of memory for the whole run.
+             * @example 256
+             */
+            memory_mb: number;
+            /**
+             * @description Processes and threads.
+             * @example 64
+             */
+            max_processes: number;
+            /**
+             * @description CPU cores.
+             * @example 1
+             */
+            cpus: number;
+            /**
+             * @description Bytes of stdout, of stderr and of the return value, each.
+             * @example 1048576
+             */
+            max_output_bytes: number;
+        };
+        /** @description What a request gets by default and the most it may ask for. */
+        RuntimeLimits: {
+            /** @description Without `timeout` or `limits` in the request. */
+            default: components["schemas"]["RuntimeLimitValues"];
+            /** @description The caps: asking for more is a 400. */
+            max: components["schemas"]["RuntimeLimitValues"];
+        };
+        /** @description Files in (`files` of the request) and out (`files` of the answer). */
+        RuntimeFiles: {
+            /**
+             * @description The working directory the files are relative to.
+             * @example /workspace
+             */
+            working_directory: string;
+            /** @example 64 */
+            max_input_files: number;
+            /**
+             * @description Decoded bytes of all input files together.
+             * @example 10485760
+             */
+            max_input_files_bytes: number;
+            /** @example 64 */
+            max_output_files: number;
+            /**
+             * @description Bytes of all output files together (figures included).
+             * @example 10485760
+             */
+            max_output_files_bytes: number;
+        };
+        /** @description Whether runs can reach the network. */
+        RuntimeNetwork: {
+            /**
+             * @description False: runs have no network at all.
+             * @example false
+             */
+            egress: boolean;
+            /**
+             * @description Hosts runs may reach when egress is on.
+             * @example []
+             */
+            allowed_hosts: string[];
+        };
+        /** @description What code runs with here: the Python, its packages, the limits and the files. */
+        Runtime: {
+            python: components["schemas"]["RuntimePython"];
+            /** @description Every installed distribution, by name. */
+            packages: components["schemas"]["RuntimePackage"][];
+            limits: components["schemas"]["RuntimeLimits"];
+            files: components["schemas"]["RuntimeFiles"];
+            network: components["schemas"]["RuntimeNetwork"];
+        };
     };
     responses: never;
     parameters: never;
@@ -373,7 +554,10 @@ export interface components {
     pathItems: never;
 }
 export type EnvVar = components['schemas']['EnvVar'];
+export type InputFile = components['schemas']['InputFile'];
+export type RunLimits = components['schemas']['RunLimits'];
 export type ExecuteRequest = components['schemas']['ExecuteRequest'];
+export type OutputFile = components['schemas']['OutputFile'];
 export type ExecutionError = components['schemas']['ExecutionError'];
 export type RequestError = components['schemas']['RequestError'];
 export type JobError = components['schemas']['JobError'];
@@ -384,6 +568,13 @@ export type ExecuteAccepted = components['schemas']['ExecuteAccepted'];
 export type ExecutionTimeout = components['schemas']['ExecutionTimeout'];
 export type WebhookState = components['schemas']['WebhookState'];
 export type JobStatus = components['schemas']['JobStatus'];
+export type RuntimePython = components['schemas']['RuntimePython'];
+export type RuntimePackage = components['schemas']['RuntimePackage'];
+export type RuntimeLimitValues = components['schemas']['RuntimeLimitValues'];
+export type RuntimeLimits = components['schemas']['RuntimeLimits'];
+export type RuntimeFiles = components['schemas']['RuntimeFiles'];
+export type RuntimeNetwork = components['schemas']['RuntimeNetwork'];
+export type Runtime = components['schemas']['Runtime'];
 export type $defs = Record<string, never>;
 export interface operations {
     executePython: {
@@ -445,7 +636,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExecutionTimeout"];
                 };
             };
-            /** @description The body is larger than 4 MiB. */
+            /** @description The body is larger than 4 MiB plus room for `MAX_INPUT_FILES_BYTES` of files in base64 (18 MiB with the defaults). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -538,6 +729,46 @@ export interface operations {
             /** @description Redis is unreachable. */
             503: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getRuntime: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The runtime. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Runtime"];
+                };
+            };
+            /** @description Missing or unknown `x-api-key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The key made more than `RATE_LIMIT_PER_MINUTE` requests in a minute. */
+            429: {
+                headers: {
+                    /** @description With the rate limit: seconds until the key may send again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

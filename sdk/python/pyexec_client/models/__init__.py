@@ -8,11 +8,21 @@ from .execute_request import ExecuteRequest
 from .execute_result import ExecuteResult
 from .execution_error import ExecutionError
 from .execution_timeout import ExecutionTimeout
+from .input_file import InputFile
 from .job_error import JobError
 from .job_status import JobStatus
 from .job_status_status import JobStatusStatus
+from .output_file import OutputFile
 from .queue_full import QueueFull
 from .request_error import RequestError
+from .run_limits import RunLimits
+from .runtime import Runtime
+from .runtime_files import RuntimeFiles
+from .runtime_limit_values import RuntimeLimitValues
+from .runtime_limits import RuntimeLimits
+from .runtime_network import RuntimeNetwork
+from .runtime_package import RuntimePackage
+from .runtime_python import RuntimePython
 from .webhook_state import WebhookState
 from .webhook_state_status import WebhookStateStatus
 
@@ -25,11 +35,21 @@ __all__ = (
     "ExecuteResult",
     "ExecutionError",
     "ExecutionTimeout",
+    "InputFile",
     "JobError",
     "JobStatus",
     "JobStatusStatus",
+    "OutputFile",
     "QueueFull",
     "RequestError",
+    "RunLimits",
+    "Runtime",
+    "RuntimeFiles",
+    "RuntimeLimits",
+    "RuntimeLimitValues",
+    "RuntimeNetwork",
+    "RuntimePackage",
+    "RuntimePython",
     "WebhookState",
     "WebhookStateStatus",
 )

@@ -9,6 +9,8 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.env_var import EnvVar
+    from ..models.input_file import InputFile
+    from ..models.run_limits import RunLimits
 
 
 T = TypeVar("T", bound="ExecuteRequest")
@@ -35,6 +37,11 @@ class ExecuteRequest:
         stdin (str | Unset): Optional standard input of the program, at most 1 MiB. Without it stdin is empty (`input()`
             raises `EOFError` at once). Example: Ada
             .
+        files (list[InputFile] | Unset): Optional files written into the program's working directory before it runs, at
+            most 64, at most `MAX_INPUT_FILES_BYTES` decoded in all (default 10 MiB). Files the program creates or changes
+            there come back in the answer's `files`.
+        limits (RunLimits | Unset): Limits of this run, each optional: omitted ones get the server's defaults. Each may
+            be at most the server's cap (400 naming the cap otherwise); `GET /v1/runtime` lists defaults and caps.
     """
 
     code: str
@@ -43,6 +50,8 @@ class ExecuteRequest:
     id: str | Unset = UNSET
     env: list[EnvVar] | Unset = UNSET
     stdin: str | Unset = UNSET
+    files: list[InputFile] | Unset = UNSET
+    limits: RunLimits | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         code = self.code
@@ -62,6 +71,17 @@ class ExecuteRequest:
 
         stdin = self.stdin
 
+        files: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.files, Unset):
+            files = []
+            for files_item_data in self.files:
+                files_item = files_item_data.to_dict()
+                files.append(files_item)
+
+        limits: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.limits, Unset):
+            limits = self.limits.to_dict()
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -79,12 +99,18 @@ class ExecuteRequest:
             field_dict["env"] = env
         if stdin is not UNSET:
             field_dict["stdin"] = stdin
+        if files is not UNSET:
+            field_dict["files"] = files
+        if limits is not UNSET:
+            field_dict["limits"] = limits
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.env_var import EnvVar  # noqa: PLC0415
+        from ..models.input_file import InputFile  # noqa: PLC0415
+        from ..models.run_limits import RunLimits  # noqa: PLC0415
 
         d = dict(src_dict)
         code = d.pop("code")
@@ -106,6 +132,22 @@ class ExecuteRequest:
 
         stdin = d.pop("stdin", UNSET)
 
+        _files = d.pop("files", UNSET)
+        files: list[InputFile] | Unset = UNSET
+        if _files is not UNSET:
+            files = []
+            for files_item_data in _files:
+                files_item = InputFile.from_dict(files_item_data)
+
+                files.append(files_item)
+
+        _limits = d.pop("limits", UNSET)
+        limits: RunLimits | Unset
+        if isinstance(_limits, Unset):
+            limits = UNSET
+        else:
+            limits = RunLimits.from_dict(_limits)
+
         execute_request = cls(
             code=code,
             timeout=timeout,
@@ -113,6 +155,8 @@ class ExecuteRequest:
             id=id,
             env=env,
             stdin=stdin,
+            files=files,
+            limits=limits,
         )
 
         return execute_request

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.output_file import OutputFile
+
 
 T = TypeVar("T", bound="ExecuteResult")
 
@@ -23,6 +27,10 @@ class ExecuteResult:
             .
         stderr (str): Standard error, at most `MAX_OUTPUT_BYTES`; bytes that are not UTF-8 become U+FFFD.
         exit_code (int): Always 0 here (`sys.exit(0)` included). Example: 0.
+        files (list[OutputFile]): Every regular file the program created or changed under its working directory
+            (symlinks are never followed), by path, then the matplotlib figures it showed or left open as `figure-1.png`,
+            `figure-2.png`, ... At most `MAX_OUTPUT_FILES` files and `MAX_OUTPUT_FILES_BYTES` bytes: past either the answer
+            is 400 naming it, with no files.
         job_id (str): The job that ran the code (see GET /v1/jobs/{job_id}). Example:
             6f1c2a9e-8d4b-4a51-9a1e-3c2f0b7d5e10.
         run_time (float): Time the program ran, in seconds with 3 decimals. Example: 0.038.
@@ -35,6 +43,7 @@ class ExecuteResult:
     stdout: str
     stderr: str
     exit_code: int
+    files: list[OutputFile]
     job_id: str
     run_time: float
     queue_time: float
@@ -50,6 +59,11 @@ class ExecuteResult:
         stderr = self.stderr
 
         exit_code = self.exit_code
+
+        files = []
+        for files_item_data in self.files:
+            files_item = files_item_data.to_dict()
+            files.append(files_item)
 
         job_id = self.job_id
 
@@ -69,6 +83,7 @@ class ExecuteResult:
                 "stdout": stdout,
                 "stderr": stderr,
                 "exit_code": exit_code,
+                "files": files,
                 "job_id": job_id,
                 "run_time": run_time,
                 "queue_time": queue_time,
@@ -82,6 +97,8 @@ class ExecuteResult:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.output_file import OutputFile  # noqa: PLC0415
+
         d = dict(src_dict)
         result = d.pop("result")
 
@@ -90,6 +107,13 @@ class ExecuteResult:
         stderr = d.pop("stderr")
 
         exit_code = d.pop("exit_code")
+
+        files = []
+        _files = d.pop("files")
+        for files_item_data in _files:
+            files_item = OutputFile.from_dict(files_item_data)
+
+            files.append(files_item)
 
         job_id = d.pop("job_id")
 
@@ -106,6 +130,7 @@ class ExecuteResult:
             stdout=stdout,
             stderr=stderr,
             exit_code=exit_code,
+            files=files,
             job_id=job_id,
             run_time=run_time,
             queue_time=queue_time,

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.output_file import OutputFile
+
 
 T = TypeVar("T", bound="ExecutionError")
 
@@ -28,6 +32,10 @@ class ExecutionError:
             at the output limit. Example: 1.
         job_id (str): The job that ran the code (see GET /v1/jobs/{job_id}). Example:
             6f1c2a9e-8d4b-4a51-9a1e-3c2f0b7d5e10.
+        files (list[OutputFile] | Unset): Every regular file the program created or changed under its working directory
+            (symlinks are never followed), by path, then the matplotlib figures it showed or left open as `figure-1.png`,
+            `figure-2.png`, ... At most `MAX_OUTPUT_FILES` files and `MAX_OUTPUT_FILES_BYTES` bytes: past either the answer
+            is 400 naming it, with no files. Absent from a 500.
         id (str | Unset): The request's `id`, echoed back; absent when the request had none. Example: request-123.
     """
 
@@ -36,6 +44,7 @@ class ExecutionError:
     stderr: str
     exit_code: int | None
     job_id: str
+    files: list[OutputFile] | Unset = UNSET
     id: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -51,6 +60,13 @@ class ExecutionError:
 
         job_id = self.job_id
 
+        files: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.files, Unset):
+            files = []
+            for files_item_data in self.files:
+                files_item = files_item_data.to_dict()
+                files.append(files_item)
+
         id = self.id
 
         field_dict: dict[str, Any] = {}
@@ -64,6 +80,8 @@ class ExecutionError:
                 "job_id": job_id,
             }
         )
+        if files is not UNSET:
+            field_dict["files"] = files
         if id is not UNSET:
             field_dict["id"] = id
 
@@ -71,6 +89,8 @@ class ExecutionError:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.output_file import OutputFile  # noqa: PLC0415
+
         d = dict(src_dict)
         error = d.pop("error")
 
@@ -87,6 +107,15 @@ class ExecutionError:
 
         job_id = d.pop("job_id")
 
+        _files = d.pop("files", UNSET)
+        files: list[OutputFile] | Unset = UNSET
+        if _files is not UNSET:
+            files = []
+            for files_item_data in _files:
+                files_item = OutputFile.from_dict(files_item_data)
+
+                files.append(files_item)
+
         id = d.pop("id", UNSET)
 
         execution_error = cls(
@@ -95,6 +124,7 @@ class ExecutionError:
             stderr=stderr,
             exit_code=exit_code,
             job_id=job_id,
+            files=files,
             id=id,
         )
 
