@@ -284,7 +284,7 @@ describe('the Python runtime', () => {
       expect(res.body.packages.find((p: { name: string }) => p.name === 'numpy').version).toMatch(/^\d+\.\d+/);
       expect(res.body.limits).toEqual({
         default: { timeout: 30, memory_mb: 256, max_processes: 64, cpus: 1, max_output_bytes: 1048576 },
-        max: { timeout: 300, memory_mb: 1024, max_processes: 256, cpus: expect.any(Number), max_output_bytes: 8388608 },
+        maximum: { timeout: 300, memory_mb: 1024, max_processes: 256, cpus: expect.any(Number), max_output_bytes: 8388608 },
       });
       expect(res.body.files).toEqual({
         working_directory: '/workspace', max_input_files: 64, max_input_files_bytes: 1048576, max_output_files: 5, max_output_files_bytes: 2097152,

@@ -31,6 +31,7 @@ describe('Python SDK (openapi-python-client)', () => {
     ['a 400 for bad input (RequestError)', 'bad_input'],
     ['a 400 for code that raised (ExecutionError)', 'exception'],
     ['a 408 for an endless loop (ExecutionTimeout)', 'timeout'],
+    ['a file in and out with limits, and the runtime (Runtime)', 'files_and_runtime'],
   ])('%s', async (_name, check) => {
     const { stdout } = await run(PYTHON, [CHECKS, check], {
       env: { PATH: process.env.PATH, PYTHONPATH: join(ROOT, 'sdk', 'python'), PYEXEC_URL: t.url, PYEXEC_API_KEY: KEY },

@@ -78,4 +78,21 @@ describe('TypeScript SDK (openapi-typescript + openapi-fetch)', () => {
     expect(response.status).toBe(401);
     expect(error?.error).toBe('Invalid API key');
   });
+
+  it('uploads a file, gets one back, and reads the runtime', async () => {
+    const runtime = await pyexec.GET('/v1/runtime');
+    expect(runtime.data?.packages.map((p) => p.name)).toContain('pandas');
+    const { data, response } = await pyexec.POST('/v1/code/execute/python', {
+      body: {
+        code: 'import pandas as pd\nt = pd.read_csv("in.csv")["n"].sum()\nopen("out.txt", "w").write(str(t))\nreturn int(t)',
+        timeout: 60,
+        files: [{ path: 'in.csv', content: Buffer.from('n\n1\n2\n').toString('base64') }],
+        limits: { memory_mb: runtime.data!.limits.maximum.memory_mb },
+      },
+    });
+    expect(response.status).toBe(200);
+    const result = data as ExecuteResult;
+    expect(result.result).toBe(3);
+    expect(result.files.map((f) => [f.path, f.mime_type, Buffer.from(f.content, 'base64').toString()])).toEqual([['out.txt', 'text/plain', '3']]);
+  });
 });

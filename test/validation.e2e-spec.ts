@@ -56,7 +56,7 @@ describe('request validation and authentication', () => {
   });
 
   it('rejects a body over the size limit with 413', async () => {
-    const res = await t.execute({ code: 'x'.repeat(5 * 1024 * 1024) });
+    const res = await t.execute({ code: 'x'.repeat(20 * 1024 * 1024) });
     expect(res.status).toBe(413);
     expect(res.body).toEqual({ error: 'Request body too large' });
   });

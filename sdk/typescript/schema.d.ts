@@ -500,7 +500,7 @@ export interface components {
             /** @description Without `timeout` or `limits` in the request. */
             default: components["schemas"]["RuntimeLimitValues"];
             /** @description The caps: asking for more is a 400. */
-            max: components["schemas"]["RuntimeLimitValues"];
+            maximum: components["schemas"]["RuntimeLimitValues"];
         };
         /** @description Files in (`files` of the request) and out (`files` of the answer). */
         RuntimeFiles: {

@@ -46,7 +46,7 @@ export class RuntimeService {
           cpus: config.sandboxCpus,
           max_output_bytes: config.maxOutputBytes,
         },
-        max: {
+        maximum: {
           timeout: MAX_TIMEOUT_SECONDS,
           memory_mb: config.sandboxMemoryMbCap,
           max_processes: config.sandboxMaxPidsCap,

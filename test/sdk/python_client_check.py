@@ -6,6 +6,7 @@ Every answer is read through the client's own typed objects (Response.parsed). E
 with the reason on stderr, when a check fails.
 """
 
+import base64
 import os
 import sys
 
@@ -13,8 +14,12 @@ import httpx
 from pyexec_client import AuthenticatedClient
 from pyexec_client.api.execution import execute_python
 from pyexec_client.api.jobs import get_job
+from pyexec_client.api.runtime import get_runtime
 from pyexec_client.models import (
     EnvVar,
+    InputFile,
+    RunLimits,
+    Runtime,
     ExecuteRequest,
     ExecuteResult,
     ExecutionError,
@@ -111,7 +116,28 @@ def timeout() -> None:
         check(timed_out.stdout == "started\n", f"stdout {timed_out.stdout!r}")
 
 
-CASES = {case.__name__: case for case in (hello, return_value, bad_input, exception, timeout)}
+def files_and_runtime() -> None:
+    with client() as api:
+        runtime = get_runtime.sync_detailed(client=api)
+        check(isinstance(runtime.parsed, Runtime), f"runtime parsed as {type(runtime.parsed).__name__}")
+        check("pandas" in [p.name for p in runtime.parsed.packages], "pandas is listed")
+        code = 'import pandas as pd\nt = pd.read_csv("in.csv")["n"].sum()\nopen("out.txt", "w").write(str(t))\nreturn int(t)'
+        answer = execute_python.sync_detailed(
+            client=api,
+            body=ExecuteRequest(
+                code=code,
+                timeout=60,
+                files=[InputFile(path="in.csv", content=base64.b64encode(b"n\n1\n2\n").decode())],
+                limits=RunLimits(memory_mb=runtime.parsed.limits.maximum.memory_mb),
+            ),
+        )
+        check(answer.status_code == 200, f"status {answer.status_code}: {answer.content!r}")
+        result = answer.parsed
+        check(isinstance(result, ExecuteResult) and result.result == 3, f"{result!r}")
+        check([(f.path, base64.b64decode(f.content)) for f in result.files] == [("out.txt", b"3")], f"files {result.files!r}")
+
+
+CASES = {case.__name__: case for case in (hello, return_value, bad_input, exception, timeout, files_and_runtime)}
 
 if __name__ == "__main__":
     CASES[sys.argv[1]]()

@@ -44,7 +44,7 @@ export class RuntimeLimitsDto {
   default!: RuntimeLimitValuesDto;
 
   @ApiProperty({ type: () => RuntimeLimitValuesDto, description: 'The caps: asking for more is a 400.' })
-  max!: RuntimeLimitValuesDto;
+  maximum!: RuntimeLimitValuesDto;
 }
 
 @ApiSchema({ name: 'RuntimeFiles', description: 'Files in (`files` of the request) and out (`files` of the answer).' })

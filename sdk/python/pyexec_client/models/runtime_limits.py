@@ -19,24 +19,24 @@ class RuntimeLimits:
 
     Attributes:
         default (RuntimeLimitValues): Values of the limits a request can set (`timeout` and the fields of `limits`).
-        max_ (RuntimeLimitValues): Values of the limits a request can set (`timeout` and the fields of `limits`).
+        maximum (RuntimeLimitValues): Values of the limits a request can set (`timeout` and the fields of `limits`).
     """
 
     default: RuntimeLimitValues
-    max_: RuntimeLimitValues
+    maximum: RuntimeLimitValues
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         default = self.default.to_dict()
 
-        max_ = self.max_.to_dict()
+        maximum = self.maximum.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "default": default,
-                "max": max_,
+                "maximum": maximum,
             }
         )
 
@@ -49,11 +49,11 @@ class RuntimeLimits:
         d = dict(src_dict)
         default = RuntimeLimitValues.from_dict(d.pop("default"))
 
-        max_ = RuntimeLimitValues.from_dict(d.pop("max"))
+        maximum = RuntimeLimitValues.from_dict(d.pop("maximum"))
 
         runtime_limits = cls(
             default=default,
-            max_=max_,
+            maximum=maximum,
         )
 
         runtime_limits.additional_properties = d
