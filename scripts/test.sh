@@ -36,7 +36,7 @@ npm run --silent build
 npx jest --config test/jest-e2e.config.js --json --outputFile="$results/e2e.json" || status=1
 # The sandbox's own specs once more with jails started on demand instead of pre-started.
 SANDBOX_POOL_SIZE=0 npx jest --config test/jest-e2e.config.js --json --outputFile="$results/e2e-no-pool.json" \
-  test/execute.e2e-spec.ts test/sandbox.e2e-spec.ts test/containment.e2e-spec.ts || status=1
+  test/execute.e2e-spec.ts test/sandbox.e2e-spec.ts test/containment.e2e-spec.ts test/runtime.e2e-spec.ts || status=1
 node -e '
   let passed = Number(process.argv[1]), failed = Number(process.argv[2]);
   for (const file of process.argv.slice(3)) {
