@@ -9,7 +9,8 @@
  * (`node dist/main.js`, ROLE=all, its own random QUEUE_PREFIX, SANDBOX_CGROUP_PARENT, port and API
  * key, LOG_LEVEL=warn, RATE_LIMIT_PER_MINUTE=0), measures, prints a table, writes the same as JSON
  * to bench/results/latest.json, deletes its Redis keys (SCAN prefix:* + DEL) and stops the
- * service with SIGTERM. Needs root (nsjail), Redis, /usr/bin/python3. See bench/README.md.
+ * service with SIGTERM. Needs root (nsjail), Redis, /usr/bin/python3 and the runtime
+ * (.tools/runtime or RUNTIME_DIR). See bench/README.md.
  *
  * What it measures, in this order:
  *   (a) raw floor: `python3 -I -c pass` bare and in a cold nsjail with the service's own jail
@@ -18,8 +19,10 @@
  *   (e1) service RSS at boot and after the first `--rss-first` runs (default 1,000)
  *   (b) 1 connection (keep-alive, maxSockets 1), trivial `print(1)`: back-to-back and paced
  *       (`--gap-ms` between requests, so the jail pool has refilled)
- *   (d) a CPU-bound program (~`--cpu-ms` of arithmetic, sized by timing bare python) and a
- *       program printing 1 MiB: service p50 next to the same program bare and in a cold jail
+ *   (d) a CPU-bound program (~`--cpu-ms` of arithmetic, sized by timing bare python), a
+ *       program printing 1 MiB, and `import numpy, pandas` + a tiny DataFrame (bare = the
+ *       runtime's own interpreter, unsandboxed): service p50 next to the same program bare and
+ *       in a cold jail
  *   (c) saturated: `--concurrency` connections for `--saturate-s` seconds: runs/s, p50/p99
  *   (e2) service RSS after `--rss-total` runs in all (default 10,000; every run above counts)
  *
@@ -56,6 +59,13 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const NSJAIL = process.env.NSJAIL_PATH ?? path.join(root, '.tools/bin/nsjail');
 const PYTHON = '/usr/bin/python3';
+/** The runtime user code runs with (scripts/build-runtime.sh), and where jails mount it. */
+const RUNTIME_DIR = process.env.RUNTIME_DIR ?? path.join(root, '.tools/runtime');
+const RUNTIME_PYTHON = path.join(RUNTIME_DIR, 'bin/python3');
+function runtimeMount() {
+  const manifest = JSON.parse(fs.readFileSync(path.join(RUNTIME_DIR, 'pyexec-runtime.json'), 'utf8'));
+  return { hostDir: RUNTIME_DIR, jailDir: manifest.jail_path };
+}
 const MIB = 1024 * 1024;
 
 // ---------------------------------------------------------------- options
@@ -159,15 +169,19 @@ function cgroupLimitsAvailable() {
   return fs.existsSync('/sys/fs/cgroup/memory/cgroup.procs') || fs.existsSync('/sys/fs/cgroup/cgroup.controllers');
 }
 
-/** The service's own jail flags (dist/sandbox/nsjail-args.js), to run `command` in a cold jail. */
+/**
+ * The service's own jail flags (dist/sandbox/nsjail-args.js), to run `command` in a cold jail;
+ * `PYTHON` in the command becomes the runtime's interpreter as the jail sees it.
+ */
 function jailCommand(command) {
-  const { buildNsjailArgs } = require(path.join(root, 'dist/sandbox/nsjail-args.js'));
-  const settings = { pythonPath: PYTHON, memoryMb: 256, maxPids: 64, tmpfsMb: 64, cpuCount: 1, cgroupLimits: cgroupLimitsAvailable() };
+  const { buildNsjailArgs, jailPython } = require(path.join(root, 'dist/sandbox/nsjail-args.js'));
+  const runtime = runtimeMount();
+  const settings = { runtime, maxMemoryMb: 1024, maxProcesses: 64, tmpfsMb: 64, cpuCount: 1, cgroupLimits: cgroupLimitsAvailable() };
   const args = buildNsjailArgs(settings, (mount) => fs.existsSync(mount), 30, 'pass');
   const tail = args.indexOf('--');
   const dropped = ['--log_fd', '--pass_fd'];
   const flags = args.slice(0, tail).filter((a, i, all) => !dropped.includes(a) && !dropped.includes(all[i - 1]));
-  return [NSJAIL, [...flags, '--quiet', '--', ...command]];
+  return [NSJAIL, [...flags, '--quiet', '--', ...command.map((word) => (word === PYTHON ? jailPython(runtime) : word))]];
 }
 
 /** Sequential spawn-to-exit times of one command (ms); checks its exit status and stdout size. */
@@ -250,7 +264,7 @@ class Service {
       RATE_LIMIT_PER_MINUTE: '0',
       REDIS_URL: this.options.redisUrl,
       NSJAIL_PATH: NSJAIL,
-      PYTHON_PATH: PYTHON,
+      RUNTIME_DIR,
       ...(this.options.workerConcurrency !== undefined && { WORKER_CONCURRENCY: String(this.options.workerConcurrency) }),
       ...(this.options.poolSize !== undefined && { SANDBOX_POOL_SIZE: String(this.options.poolSize) }),
     };
@@ -479,6 +493,8 @@ function cpuProfile(before, after, runs) {
 
 const TRIVIAL = JSON.stringify({ code: 'print(1)' });
 const PRINT_1MIB = 'import sys\nsys.stdout.write("x" * 1048575 + "\\n")\n';
+/** The runtime's heavy imports and a tiny DataFrame. */
+const PANDAS = 'import numpy, pandas\nprint(int(pandas.DataFrame({"a": [1, 2]})["a"].sum()))\n';
 const cpuProgram = (n) => `def f(n):\n    s = 0\n    for i in range(n):\n        s += i * i % 7\n    return s\nprint(f(${n}))\n`;
 
 /** Sizes the CPU-bound loop so that bare python takes about `targetMs` (startup included). */
@@ -575,7 +591,7 @@ function render(r) {
   const prow = (name, x) => [name, f1(x.bare.p50), f1(x.cold_jail.p50), f1(x.service.p50), f1(x.service_run_time_p50), f2(x.service.p50 / x.bare.p50), f2(x.service.p50 / x.cold_jail.p50)];
   out.push(
     table(
-      [prow(`CPU-bound (loop of ${p.cpu.loop_n})`, p.cpu), prow('print 1 MiB', p.print_1mib)],
+      [prow(`CPU-bound (loop of ${p.cpu.loop_n})`, p.cpu), prow('print 1 MiB', p.print_1mib), prow('import numpy, pandas + tiny DataFrame', p.numpy_pandas)],
       ['', 'bare', 'cold jail', 'service', 'svc run_time', 'svc/bare', 'svc/jail'],
     ),
   );
@@ -625,6 +641,9 @@ async function main() {
   const cpuJail = summary(timeSync(...jailCommand([PYTHON, '-I', '-c', cpuCode]), o.programRuns));
   const outBare = summary(timeSync(PYTHON, ['-I', '-c', PRINT_1MIB], o.programRuns, MIB));
   const outJail = summary(timeSync(...jailCommand([PYTHON, '-I', '-c', PRINT_1MIB]), o.programRuns, MIB));
+  // Bare: the runtime's interpreter (numpy and pandas live there), unsandboxed.
+  const pandasBare = summary(timeSync(RUNTIME_PYTHON, ['-I', '-c', PANDAS], o.programRuns, 2));
+  const pandasJail = summary(timeSync(...jailCommand([PYTHON, '-I', '-c', PANDAS]), o.programRuns, 2));
 
   const service = new Service(o);
   const result = { meta: {}, raw: {}, service_1conn: {}, saturated: {}, programs: {}, rss: {}, targets: [] };
@@ -706,6 +725,9 @@ async function main() {
     const outSvc = await viaService(PRINT_1MIB, (a) => {
       if (Buffer.byteLength(a.stdout) !== MIB) throw new Error(`print 1 MiB: ${Buffer.byteLength(a.stdout)} bytes of stdout`);
     });
+    const pandasSvc = await viaService(PANDAS, (a) => {
+      if (a.stdout !== '3\n') throw new Error(`numpy + pandas: ${JSON.stringify(a).slice(0, 300)}`);
+    });
 
     // (c) saturated.
     log(`(c) saturated: ${o.concurrency} connections for ${o.saturateS} s`);
@@ -771,6 +793,7 @@ async function main() {
     result.programs = {
       cpu: { loop_n: loopN, target_ms: o.cpuMs, bare: cpuBare, cold_jail: cpuJail, service: cpuSvc.latency, service_run_time_p50: cpuSvc.runTimeP50 },
       print_1mib: { bytes: MIB, bare: outBare, cold_jail: outJail, service: outSvc.latency, service_run_time_p50: outSvc.runTimeP50 },
+      numpy_pandas: { bare: pandasBare, cold_jail: pandasJail, service: pandasSvc.latency, service_run_time_p50: pandasSvc.runTimeP50 },
     };
     result.rss = {
       pid: service.child.pid,

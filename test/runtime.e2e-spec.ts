@@ -88,6 +88,9 @@ describe('the Python runtime', () => {
       expect(res.body.files).toEqual([
         { path: 'out/totals.csv', size: 32, mime_type: 'text/csv', content: b64('region,amount\nnorth,15\nsouth,32\n') },
       ]);
+      // Job status keeps the answer, files included.
+      const job = await request(t.url).get(`/v1/jobs/${res.body.job_id}`).set('x-api-key', KEY);
+      expect(job.body.response.files).toEqual(res.body.files);
     });
 
     it('a changed input file comes back; uploaded modules import; the working directory is /workspace', async () => {
