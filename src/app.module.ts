@@ -6,15 +6,16 @@ import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { ExecutionConsumerModule } from './queue/execution-consumer.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RuntimeModule } from './runtime/runtime.module';
-import { WorkerModule } from './worker/worker.module';
+import { WebhookDeliveryModule } from './webhooks/webhook-delivery.module';
 
 @Module({})
 export class AppModule {
   /**
-   * ROLE=api serves the API and only enqueues; ROLE=worker only consumes (its HTTP port serves
-   * /health and /metrics); ROLE=all does both.
+   * The one place ROLE is wired. ROLE=api serves the API and only enqueues; ROLE=worker only
+   * consumes (its HTTP port serves /health and /metrics); ROLE=all does both.
    */
   static forRoot(config: AppConfig): DynamicModule {
     const servesApi = config.role !== 'worker';
@@ -27,7 +28,7 @@ export class AppModule {
         MetricsModule,
         HealthModule.forRoot(runsJobs),
         ...(servesApi ? [RateLimitModule, ExecutionModule, JobsModule, RuntimeModule] : []),
-        ...(runsJobs ? [WorkerModule] : []),
+        ...(runsJobs ? [ExecutionConsumerModule, WebhookDeliveryModule] : []),
       ],
     };
   }

@@ -4,6 +4,8 @@ import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
+import { sendError } from './common/all-exceptions.filter';
+import { ApiError } from './common/api-error';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 
 function configOrExit(): AppConfig {
@@ -24,10 +26,10 @@ async function bootstrap(): Promise<void> {
   configureApp(app);
   let shuttingDown = false;
   // Once a stop is signalled, new requests are turned away (and readiness fails) at once.
-  app.use((_request: Request, response: Response, next: NextFunction) => {
+  app.use((request: Request, response: Response, next: NextFunction) => {
     if (!shuttingDown) return next();
     response.setHeader('Connection', 'close');
-    response.status(503).json({ error: 'The service is shutting down' });
+    sendError(request, response, new ApiError(503, { error: 'The service is shutting down' }, 'refused during shutdown'));
   });
   await app.listen(config.port);
   logger.log(`pyexec listening on :${config.port} (role ${config.role})`, 'Bootstrap');

@@ -1,18 +1,13 @@
 import { CanActivate, ExecutionContext, HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ApiError } from '../common/api-error';
-
-export const API_KEY_HEADER = 'x-api-key';
+import { API_KEY_HEADER, keyDigest, keyFingerprint } from './api-key';
 
 /** A request that passed the guard carries a fingerprint of its key (never the key). */
 export interface AuthenticatedRequest extends Request {
   apiKeyFingerprint: string;
-}
-
-function digest(key: string): Buffer {
-  return createHash('sha256').update(key).digest();
 }
 
 /** Checks `x-api-key` against the configured keys in constant time. */
@@ -21,7 +16,7 @@ export class ApiKeyGuard implements CanActivate {
   private readonly keyDigests: Buffer[];
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.keyDigests = config.apiKeys.map(digest);
+    this.keyDigests = config.apiKeys.map(keyDigest);
   }
 
   canActivate(context: ExecutionContext): boolean {
@@ -30,11 +25,11 @@ export class ApiKeyGuard implements CanActivate {
     if (typeof key !== 'string' || key.length === 0) {
       throw new ApiError(HttpStatus.UNAUTHORIZED, { error: `Missing API key (header ${API_KEY_HEADER})` });
     }
-    const candidate = digest(key);
+    const candidate = keyDigest(key);
     // Compare against every key so the time taken does not tell which one matched.
     const matched = this.keyDigests.reduce((found, known) => timingSafeEqual(known, candidate) || found, false);
     if (!matched) throw new ApiError(HttpStatus.UNAUTHORIZED, { error: 'Invalid API key' });
-    request.apiKeyFingerprint = candidate.toString('hex').slice(0, 32);
+    request.apiKeyFingerprint = keyFingerprint(candidate);
     return true;
   }
 }

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { ApiError, ErrorBody } from './api-error';
 
 /** Errors raised by body-parser before Nest sees the request carry these fields. */
@@ -20,32 +20,37 @@ const BODY_PARSER_MESSAGES: Record<string, string> = {
   'charset.unsupported': 'Unsupported charset',
 };
 
-/** The one place that shapes error responses: every error body is `{ error, ... }`. */
+/** The one mapper from anything thrown to the answer: status, the `{ error, ... }` body, and what to log. */
+export function errorResponse(exception: unknown): { status: number; body: ErrorBody; reason?: string } {
+  if (exception instanceof ApiError) return { status: exception.getStatus(), body: exception.body, reason: exception.reason };
+  if (exception instanceof HttpException) {
+    const payload = exception.getResponse();
+    const message = typeof payload === 'string' ? payload : (payload as { message?: string | string[] }).message;
+    return { status: exception.getStatus(), body: { error: [message ?? exception.message].flat().join('; ') } };
+  }
+  if (isBodyParserError(exception) && exception.status >= 400 && exception.status < 500) {
+    return { status: exception.status, body: { error: BODY_PARSER_MESSAGES[exception.type] ?? 'Unreadable request body' } };
+  }
+  const reason = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
+  return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: { error: 'Internal server error' }, reason };
+}
+
+const logger = new Logger('Errors');
+
+/** Sends an error answer; every 5xx is logged here, once, with its request and job ids. */
+export function sendError(request: Request, response: Response, exception: unknown): void {
+  const { status, body, reason } = errorResponse(exception);
+  if (status >= 500) {
+    logger.error({ requestId: (request as Request & { id?: unknown }).id, jobId: body.job_id, status, error: body.error, reason }, 'request failed');
+  }
+  if (!response.headersSent) response.status(status).json(body);
+}
+
+/** Every error of every route goes through here (sendError). */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Errors');
-
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
-    const [status, body] = this.describe(exception);
-    // ApiErrors are deliberate answers (503 not ready, 500 job failed) and are logged where raised.
-    if (status >= 500 && !(exception instanceof ApiError)) {
-      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
-    }
-    if (!response.headersSent) response.status(status).json(body);
-  }
-
-  private describe(exception: unknown): [number, ErrorBody] {
-    if (exception instanceof ApiError) return [exception.getStatus(), exception.body];
-    if (exception instanceof HttpException) {
-      const payload = exception.getResponse();
-      const message =
-        typeof payload === 'string' ? payload : (payload as { message?: string | string[] }).message;
-      return [exception.getStatus(), { error: [message ?? exception.message].flat().join('; ') }];
-    }
-    if (isBodyParserError(exception) && exception.status >= 400 && exception.status < 500) {
-      return [exception.status, { error: BODY_PARSER_MESSAGES[exception.type] ?? 'Unreadable request body' }];
-    }
-    return [HttpStatus.INTERNAL_SERVER_ERROR, { error: 'Internal server error' }];
+    const http = host.switchToHttp();
+    sendError(http.getRequest<Request>(), http.getResponse<Response>(), exception);
   }
 }

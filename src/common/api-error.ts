@@ -6,9 +6,16 @@ export interface ErrorBody {
   [field: string]: unknown;
 }
 
-/** An HTTP error whose body is already in the documented shape; the filter sends it as is. */
+/**
+ * An HTTP error whose body is already in the documented shape; the filter sends it as is.
+ * `reason` is what the log says of a 5xx beyond its body (never sent to the client).
+ */
 export class ApiError extends HttpException {
-  constructor(status: number, readonly body: ErrorBody) {
+  constructor(
+    status: number,
+    readonly body: ErrorBody,
+    readonly reason?: string,
+  ) {
     super(body, status);
   }
 }

@@ -14,6 +14,7 @@ import {
   ApiUnauthorizedResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
+import { RATE_LIMIT_HEADERS } from '../openapi/openapi';
 import { ErrorDto, JobErrorDto, RequestErrorDto } from '../common/dto/error.dto';
 import { EXECUTE_REQUEST_EXAMPLES, EXECUTE_RESPONSE_EXAMPLES as EXAMPLES } from '../openapi/examples';
 import { ExecuteRequestDto } from './dto/execute-request.dto';
@@ -27,15 +28,7 @@ import {
 
 const ref = (model: Function) => ({ $ref: getSchemaPath(model) });
 
-/** Headers of a 429 from the per-key rate limit (any /v1 route). */
-export const RATE_LIMIT_HEADERS = {
-  'Retry-After': {
-    description: 'With the rate limit: seconds until the key may send again.',
-    schema: { type: 'integer' as const },
-  },
-};
-
-/** The OpenAPI description of POST /v1/code/execute/python (DESIGN.md, API contract). */
+/** The OpenAPI description of POST /v1/code/execute/python (docs/api.md). */
 export function ApiExecutePython(): MethodDecorator {
   return applyDecorators(
     ApiExtraModels(ExecuteRequestDto, ExecutionErrorDto, RequestErrorDto, JobErrorDto, QueueFullDto, ErrorDto),

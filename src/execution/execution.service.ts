@@ -1,34 +1,36 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, AppConfig, DEFAULT_TIMEOUT_SECONDS } from '../config/app-config';
-import { ApiError } from '../common/api-error';
+import { ApiError, ErrorBody } from '../common/api-error';
 import { TIMED_OUT, within } from '../common/deadline';
-import { ExecutionJobData } from '../queue/execution-job';
+import { APP_CONFIG, AppConfig, DEFAULT_TIMEOUT_SECONDS } from '../config/app-config';
+import { Answer, failedJobAnswer } from '../contract/answer';
+import { base64Bytes } from '../contract/input-files';
+import { ExecutionJobData, RunLimits } from '../contract/job';
+import { ExecutionJobs } from '../queue/execution-jobs';
+import { ExecutionProducer, QueuedJob } from '../queue/execution-producer';
+import { JobEnding, JobWaiter } from '../queue/job-waiter';
 import { checkWebhookUrl, ForbiddenWebhookHost } from '../webhooks/address-guard';
-import { ExecutionQueue } from '../queue/execution-queue.service';
-import { JobSettlement } from '../queue/job-waiter';
 import { ExecuteRequestDto } from './dto/execute-request.dto';
-import { failedJobResponse } from './execution-outcome';
-import { base64Bytes } from './input-files';
-import type { RunLimits } from '../sandbox/python-runner';
-
-export interface ExecutionReply {
-  status: number;
-  body: Record<string, unknown>;
-}
 
 /** Margin over a run's own timeout for the jail to start, stop and report. */
 const RUN_MARGIN_SECONDS = 10;
 
-/** Turns a validated request into a job and, for synchronous calls, waits for its answer. */
+/** Turns a validated request into a job: answers 202 for a webhook, else waits for the job's answer. */
 @Injectable()
 export class ExecutionService {
   constructor(
-    private readonly queue: ExecutionQueue,
+    private readonly producer: ExecutionProducer,
+    private readonly jobs: ExecutionJobs,
+    private readonly waiter: JobWaiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async execute(request: ExecuteRequestDto, owner: string, requestId?: string): Promise<ExecutionReply> {
-    const data: ExecutionJobData = {
+  async execute(request: ExecuteRequestDto, owner: string, requestId?: string): Promise<Pick<Answer, 'status' | 'body'>> {
+    const data = this.jobData(request, owner, requestId);
+    return data.webhookUrl ? this.accept(data) : this.answer(data);
+  }
+
+  private jobData(request: ExecuteRequestDto, owner: string, requestId?: string): ExecutionJobData {
+    return {
       code: request.code,
       timeout: request.timeout ?? DEFAULT_TIMEOUT_SECONDS,
       stdin: request.stdin,
@@ -40,27 +42,32 @@ export class ExecutionService {
       owner,
       requestId,
     };
-    if (data.webhookUrl) {
-      if (!this.config.webhookAllowPrivateHosts) await this.refuseForbiddenHost(data.webhookUrl);
-      const submission = await this.queue.submit(data, false);
-      return {
-        status: HttpStatus.ACCEPTED,
-        body: {
-          job_id: submission.jobId,
-          ...(data.id !== undefined && { id: data.id }),
-          message: 'processing',
-          queue_length: submission.queueLength,
-          max_queue_length: this.config.maxQueueLength || null,
-        },
-      };
-    }
-    const submission = await this.queue.submit(data, true);
-    const settlement = await this.awaitSettlement(submission.jobId, submission.settlement!, data.timeout);
-    if (settlement.kind === 'failed') {
-      const failed = failedJobResponse(submission.jobId, settlement.reason, data.id);
-      throw new ApiError(failed.status, { ...failed.body, error: failed.body.error! });
-    }
-    return settlement.result;
+  }
+
+  /** 202 at once; the answer goes to the webhook. */
+  private async accept(data: ExecutionJobData): Promise<Pick<Answer, 'status' | 'body'>> {
+    if (!this.config.webhookAllowPrivateHosts) await this.refuseForbiddenHost(data.webhookUrl!);
+    const job = await this.producer.enqueue(data);
+    return {
+      status: HttpStatus.ACCEPTED,
+      body: {
+        job_id: job.jobId,
+        ...(data.id !== undefined && { id: data.id }),
+        message: 'processing',
+        queue_length: job.queueLength,
+        max_queue_length: this.config.maxQueueLength || null,
+      },
+    };
+  }
+
+  /** The job's own answer, once it ended; a job the worker failed is a 500. */
+  private async answer(data: ExecutionJobData): Promise<Pick<Answer, 'status' | 'body'>> {
+    const { job, ending } = await this.producer.enqueueAndWait(data);
+    const end = await this.awaitEnding(job, ending, data.timeout);
+    const answer = end.kind === 'completed' ? end.result : failedJobAnswer(job.jobId, end.reason, data.id);
+    // Error answers leave through the exception filter, like every other error of the API.
+    if (answer.status >= 400) throw new ApiError(answer.status, answer.body as ErrorBody, end.kind === 'failed' ? end.reason : undefined);
+    return answer;
   }
 
   private inputFiles(request: ExecuteRequestDto): { path: string; content: string }[] {
@@ -107,27 +114,23 @@ export class ExecutionService {
    * Bounded wait: first for a worker to start and finish the job; if that runs out while the
    * job still waits, it is withdrawn (503); if it is running, its own deadline is awaited.
    */
-  private async awaitSettlement(jobId: string, settlement: Promise<JobSettlement>, timeout: number): Promise<JobSettlement> {
-    const queueBound = (this.config.queueWaitSeconds + timeout + RUN_MARGIN_SECONDS) * 1000;
-    const first = await within(settlement, queueBound);
+  private async awaitEnding(job: QueuedJob, ending: Promise<JobEnding>, timeout: number): Promise<JobEnding> {
+    const { jobId } = job;
+    const first = await within(ending, (this.config.queueWaitSeconds + timeout + RUN_MARGIN_SECONDS) * 1000);
     if (first !== TIMED_OUT) return first;
-    const known = await this.queue.settlementOf(jobId);
-    if (known) {
-      this.queue.stopWaiting(jobId);
-      return known;
+    try {
+      const known = await this.jobs.endingOf(jobId);
+      if (known) return known;
+      if (await this.jobs.withdraw(jobId)) {
+        throw new ApiError(HttpStatus.SERVICE_UNAVAILABLE, { error: `No worker started the job within ${this.config.queueWaitSeconds} seconds`, job_id: jobId });
+      }
+      const late = await within(ending, (timeout + RUN_MARGIN_SECONDS) * 1000);
+      if (late !== TIMED_OUT) return late;
+      const final = await this.jobs.endingOf(jobId);
+      if (final) return final;
+      throw new ApiError(HttpStatus.INTERNAL_SERVER_ERROR, { error: 'The job did not report a result', job_id: jobId });
+    } finally {
+      this.waiter.forget(jobId);
     }
-    if (await this.queue.withdraw(jobId)) {
-      this.queue.stopWaiting(jobId);
-      throw new ApiError(HttpStatus.SERVICE_UNAVAILABLE, {
-        error: `No worker started the job within ${this.config.queueWaitSeconds} seconds`,
-        job_id: jobId,
-      });
-    }
-    const late = await within(settlement, (timeout + RUN_MARGIN_SECONDS) * 1000);
-    if (late !== TIMED_OUT) return late;
-    const final = await this.queue.settlementOf(jobId);
-    this.queue.stopWaiting(jobId);
-    if (final) return final;
-    throw new ApiError(HttpStatus.INTERNAL_SERVER_ERROR, { error: 'The job did not report a result', job_id: jobId });
   }
 }

@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ApiError } from '../common/api-error';
-import { ExecutionQueue } from '../queue/execution-queue.service';
+import { QueueHealth } from '../queue/queue-health';
 import { SandboxMonitor } from '../sandbox/sandbox-monitor';
 import { SANDBOX_STATUS, SandboxStatus } from '../sandbox/sandbox-status';
 
@@ -14,7 +14,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    private readonly queue: ExecutionQueue,
+    private readonly queue: QueueHealth,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() private readonly sandbox?: SandboxMonitor,
     @Optional() @Inject(SANDBOX_STATUS) private readonly limits?: SandboxStatus,

@@ -11,11 +11,11 @@ import {
 } from '@nestjs/swagger';
 import { ErrorDto, JobErrorDto } from '../common/dto/error.dto';
 import { ExecuteResultDto, ExecutionErrorDto, ExecutionTimeoutDto } from '../execution/dto/execute-response.dto';
-import { RATE_LIMIT_HEADERS } from '../execution/execution.api-docs';
+import { RATE_LIMIT_HEADERS } from '../openapi/openapi';
 import { JOB_RESPONSE_EXAMPLES as EXAMPLES } from '../openapi/examples';
 import { JobStatusDto } from './dto/job-status.dto';
 
-/** The OpenAPI description of GET /v1/jobs/{job_id} (DESIGN.md, API contract). */
+/** The OpenAPI description of GET /v1/jobs/{job_id} (docs/api.md). */
 export function ApiGetJob(): MethodDecorator {
   return applyDecorators(
     ApiExtraModels(ExecuteResultDto, ExecutionErrorDto, ExecutionTimeoutDto, JobErrorDto),

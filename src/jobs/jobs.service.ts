@@ -1,11 +1,9 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { ApiError } from '../common/api-error';
-import { failedJobResponse } from '../execution/execution-outcome';
-import { ExecutionQueue } from '../queue/execution-queue.service';
+import { failedJobAnswer } from '../contract/answer';
+import { JobStatus, jobStatusOf, WebhookState } from '../contract/job-status';
+import { ExecutionJobs } from '../queue/execution-jobs';
 import { WebhookDispatcher } from '../webhooks/webhook-dispatcher';
-import { WebhookState } from '../webhooks/webhook-job';
-
-export type JobStatus = 'queued' | 'running' | 'completed' | 'failed';
 
 export interface JobStatusBody {
   job_id: string;
@@ -19,9 +17,8 @@ export interface JobStatusBody {
   finished_at?: string;
 }
 
-const STATUS_OF_STATE: Record<string, JobStatus> = { active: 'running', completed: 'completed', failed: 'failed' };
 function failedAnswer(jobId: string, reason: string, id?: string) {
-  const failed = failedJobResponse(jobId, reason, id);
+  const failed = failedJobAnswer(jobId, reason, id);
   return { code: failed.status, response: failed.body };
 }
 
@@ -31,7 +28,7 @@ const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : undef
 @Injectable()
 export class JobsService {
   constructor(
-    private readonly executions: ExecutionQueue,
+    private readonly executions: ExecutionJobs,
     private readonly webhooks: WebhookDispatcher,
   ) {}
 
@@ -43,7 +40,7 @@ export class JobsService {
     return {
       job_id: jobId,
       id: job.data.id ?? null,
-      status: STATUS_OF_STATE[job.state] ?? 'queued',
+      status: jobStatusOf(job.queueState),
       ...(job.result && { code: job.result.status, response: job.result.body }),
       ...(job.failedReason !== undefined && failedAnswer(jobId, job.failedReason, job.data.id)),
       ...(webhook && { webhook }),

@@ -11,7 +11,7 @@ const RATE_LIMITED = {
   value: { error: 'Rate limit exceeded: too many requests for this API key' },
 };
 
-/** The seed's example body (seed/execute-python-endpoint.md), exactly. */
+/** The original example body of this endpoint (from the service pyexec replaces), exactly. */
 export const SEED_REQUEST = {
   code: "print('Hello, World!')",
   timeout: 10,

@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { API_KEY_HEADER } from '../auth/api-key.guard';
+import { API_KEY_HEADER } from '../auth/api-key';
 import { untypeAnyJsonValues } from './any-json-value';
 
 /** Name of the `x-api-key` scheme in `components.securitySchemes`; every /v1 route requires it. */
@@ -69,3 +69,11 @@ export function setupOpenApi(app: INestApplication): void {
     },
   });
 }
+
+/** Headers of a 429 from the per-key rate limit (any /v1 route). */
+export const RATE_LIMIT_HEADERS = {
+  'Retry-After': {
+    description: 'With the rate limit: seconds until the key may send again.',
+    schema: { type: 'integer' as const },
+  },
+};

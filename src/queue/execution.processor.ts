@@ -1,17 +1,15 @@
-import { InjectQueue } from '@nestjs/bull';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TIMED_OUT, within } from '../common/deadline';
-import { failedJobResponse, toExecutionResponse } from '../execution/execution-outcome';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Answer, answerOf, failedJobAnswer } from '../contract/answer';
+import { ExecutionJobData, JobResult, JobTiming, seconds } from '../contract/job';
 import { Metrics } from '../metrics/metrics.service';
-import { PYTHON_RUNNER, PythonRunner } from '../sandbox/python-runner';
+import { PYTHON_RUNNER, PythonRunner, RunOutcome } from '../sandbox/python-runner';
 import { WebhookDispatcher } from '../webhooks/webhook-dispatcher';
-import { EXECUTION_QUEUE, ExecutionJobData, ExecutionResult } from './execution-job';
+import { InjectExecutionQueue } from './execution-queue';
 
-const seconds = (ms: number) => Math.round(ms) / 1000;
-
-/** The consumer: runs each job in the sandbox and hands async results to the webhooks. */
+/** The consumer: runs each job in the sandbox, stores its answer and hands async ones to the webhooks. */
 @Injectable()
 export class ExecutionProcessor implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(ExecutionProcessor.name);
@@ -19,7 +17,7 @@ export class ExecutionProcessor implements OnModuleInit, BeforeApplicationShutdo
   private readonly failureDispatches = new Set<Promise<void>>();
 
   constructor(
-    @InjectQueue(EXECUTION_QUEUE) private readonly queue: Queue,
+    @InjectExecutionQueue() private readonly queue: Queue,
     @Inject(PYTHON_RUNNER) private readonly runner: PythonRunner,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly webhooks: WebhookDispatcher,
@@ -55,20 +53,33 @@ export class ExecutionProcessor implements OnModuleInit, BeforeApplicationShutdo
   private async onFailed(job: Job<ExecutionJobData>, error: Error): Promise<void> {
     if (!job.data.webhookUrl || job.attemptsMade < (job.opts.attempts ?? 1)) return;
     const jobId = String(job.id);
-    const response = failedJobResponse(jobId, error.message, job.data.id);
-    const total = seconds(Date.now() - job.timestamp);
-    const timing = { run_time: 0, queue_time: seconds((job.processedOn ?? Date.now()) - job.timestamp), total_time: total };
+    const timing = { run_time: 0, queue_time: seconds((job.processedOn ?? Date.now()) - job.timestamp), total_time: seconds(Date.now() - job.timestamp) };
     try {
-      await this.webhooks.dispatch(jobId, job.data, { ...response, timing });
+      await this.webhooks.dispatch(jobId, job.data, { ...failedJobAnswer(jobId, error.message, job.data.id), timing });
     } catch (dispatchError) {
       this.logger.error({ jobId, reason: (dispatchError as Error).message }, 'could not queue the webhook of a failed job');
     }
   }
 
-  async handle(job: Job<ExecutionJobData>): Promise<ExecutionResult> {
-    const { data } = job;
+  async handle(job: Job<ExecutionJobData>): Promise<JobResult> {
     const startedAt = Date.now();
     this.metrics.queueWait.observe((startedAt - job.timestamp) / 1000);
+    const outcome = await this.run(job);
+    const answer = answerOf(outcome, {
+      timeoutSeconds: job.data.timeout,
+      maxOutputFiles: this.config.maxOutputFiles,
+      maxOutputFilesBytes: this.config.maxOutputFilesBytes,
+    });
+    const timing = { run_time: seconds(outcome.runTimeMs), queue_time: seconds(startedAt - job.timestamp), total_time: seconds(Date.now() - job.timestamp) };
+    const result = this.result(job, answer, timing);
+    if (job.data.webhookUrl) await this.webhooks.dispatch(String(job.id), job.data, result);
+    this.record(job, outcome, answer, timing);
+    return result;
+  }
+
+  /** Runs the job's program; a run the shutdown stopped fails the job instead of answering it. */
+  private async run(job: Job<ExecutionJobData>): Promise<RunOutcome> {
+    const { data } = job;
     const outcome = await this.runner.run({
       code: data.code,
       stdin: data.stdin,
@@ -81,34 +92,29 @@ export class ExecutionProcessor implements OnModuleInit, BeforeApplicationShutdo
       this.logger.warn({ jobId: job.id, requestId: data.requestId, outcome: 'aborted' }, 'job stopped by shutdown');
       throw new Error(`the worker shut down before the run finished (SHUTDOWN_GRACE_SECONDS=${this.config.shutdownGraceSeconds})`);
     }
+    return outcome;
+  }
+
+  /** The job's stored result: the answer with job_id, the echoed id and, for a 200, the times. */
+  private result(job: Job<ExecutionJobData>, answer: Answer, timing: JobTiming): JobResult {
+    const body = {
+      ...answer.body,
+      job_id: String(job.id),
+      ...(job.data.id !== undefined && { id: job.data.id }),
+      ...(answer.status === 200 && timing),
+    };
+    return { ...answer, body, timing };
+  }
+
+  /** Metrics and the job's log line. */
+  private record(job: Job<ExecutionJobData>, outcome: RunOutcome, answer: Answer, timing: JobTiming): void {
+    const ids = { jobId: job.id, requestId: job.data.requestId };
     if (outcome.termination === 'sandbox_error') {
       this.metrics.sandboxFailures.inc();
-      this.logger.error({ jobId: job.id, requestId: data.requestId, reason: outcome.sandboxError }, 'sandbox failure');
+      this.logger.error({ ...ids, reason: outcome.sandboxError }, 'sandbox failure');
     }
     this.metrics.runDuration.observe(outcome.runTimeMs / 1000);
-    const response = toExecutionResponse(outcome, {
-      timeoutSeconds: data.timeout,
-      maxOutputFiles: this.config.maxOutputFiles,
-      maxOutputFilesBytes: this.config.maxOutputFilesBytes,
-    });
-    this.metrics.executions.inc({ outcome: response.outcome });
-    const timing = {
-      run_time: seconds(outcome.runTimeMs),
-      queue_time: seconds(startedAt - job.timestamp),
-      total_time: seconds(Date.now() - job.timestamp),
-    };
-    const body = {
-      ...response.body,
-      job_id: String(job.id),
-      ...(data.id !== undefined && { id: data.id }),
-      ...(response.status === 200 && timing),
-    };
-    const result: ExecutionResult = { status: response.status, outcome: response.outcome, body, timing };
-    if (data.webhookUrl) await this.webhooks.dispatch(String(job.id), data, result);
-    this.logger.log(
-      { jobId: job.id, requestId: data.requestId, outcome: response.outcome, status: response.status, ...timing },
-      'job finished',
-    );
-    return result;
+    this.metrics.executions.inc({ outcome: answer.kind });
+    this.logger.log({ ...ids, outcome: answer.kind, status: answer.status, ...timing }, 'job finished');
   }
 }

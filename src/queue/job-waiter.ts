@@ -1,12 +1,11 @@
-import { InjectQueue } from '@nestjs/bull';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bull';
 import { once } from 'node:events';
-import { EXECUTION_QUEUE, ExecutionResult } from './execution-job';
+import { JobResult } from '../contract/job';
+import { InjectExecutionQueue } from './execution-queue';
 
-export type JobSettlement =
-  | { kind: 'completed'; result: ExecutionResult }
-  | { kind: 'failed'; reason: string };
+/** How a job ended: the worker stored its result, or failed it. */
+export type JobEnding = { kind: 'completed'; result: JobResult } | { kind: 'failed'; reason: string };
 
 /**
  * One process-wide listener on the queue's global completion events, registered before any
@@ -15,9 +14,9 @@ export type JobSettlement =
  */
 @Injectable()
 export class JobWaiter implements OnModuleInit {
-  private readonly waiters = new Map<string, (settlement: JobSettlement) => void>();
+  private readonly waiters = new Map<string, (ending: JobEnding) => void>();
 
-  constructor(@InjectQueue(EXECUTION_QUEUE) private readonly queue: Queue) {}
+  constructor(@InjectExecutionQueue() private readonly queue: Queue) {}
 
   async onModuleInit(): Promise<void> {
     const registered = Promise.all([
@@ -26,7 +25,7 @@ export class JobWaiter implements OnModuleInit {
     ]);
     this.queue.on('global:completed', (jobId: string, value: string) => {
       // Every API process hears every job; only parse the results someone here waits for.
-      if (this.waiters.has(jobId)) this.settle(jobId, { kind: 'completed', result: JSON.parse(value) as ExecutionResult });
+      if (this.waiters.has(jobId)) this.settle(jobId, { kind: 'completed', result: JSON.parse(value) as JobResult });
     });
     this.queue.on('global:failed', (jobId: string, reason: string) => {
       this.settle(jobId, { kind: 'failed', reason });
@@ -35,18 +34,18 @@ export class JobWaiter implements OnModuleInit {
   }
 
   /** Starts waiting for a job; call before the job is added so no event can be missed. */
-  expect(jobId: string): Promise<JobSettlement> {
+  expect(jobId: string): Promise<JobEnding> {
     return new Promise((resolve) => this.waiters.set(jobId, resolve));
   }
 
-  /** Settles a waiter from outside the events (e.g. after a bounded wait looked the job up). */
-  settle(jobId: string, settlement: JobSettlement): void {
+  private settle(jobId: string, ending: JobEnding): void {
     const resolve = this.waiters.get(jobId);
     if (!resolve) return;
     this.waiters.delete(jobId);
-    resolve(settlement);
+    resolve(ending);
   }
 
+  /** Stops waiting for a job whose answer was given otherwise. */
   forget(jobId: string): void {
     this.waiters.delete(jobId);
   }

@@ -1,10 +1,13 @@
 import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { EXECUTION_QUEUE } from './execution-job';
-import { ExecutionQueue } from './execution-queue.service';
+import { EXECUTION_QUEUE } from './execution-queue';
+import { ExecutionJobs } from './execution-jobs';
+import { ExecutionProducer } from './execution-producer';
 import { JobWaiter } from './job-waiter';
+import { QueueHealth } from './queue-health';
 
+/** The execution queue's producer side, shared by every role; the consumer is ExecutionConsumerModule. */
 @Module({
   imports: [
     BullModule.registerQueueAsync({
@@ -19,7 +22,7 @@ import { JobWaiter } from './job-waiter';
       }),
     }),
   ],
-  providers: [ExecutionQueue, JobWaiter],
-  exports: [ExecutionQueue, BullModule],
+  providers: [ExecutionProducer, ExecutionJobs, JobWaiter, QueueHealth],
+  exports: [ExecutionProducer, ExecutionJobs, JobWaiter, QueueHealth, BullModule],
 })
 export class QueueModule {}

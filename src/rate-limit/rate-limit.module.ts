@@ -1,10 +1,9 @@
 import { ExecutionContext, Injectable, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
-import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { API_KEY_HEADER } from '../auth/api-key.guard';
+import { API_KEY_HEADER, keyDigest } from '../auth/api-key';
 import { ApiError } from '../common/api-error';
 
 /** Counts requests per API key (a digest of it), or per client address when none is sent. */
@@ -12,7 +11,7 @@ import { ApiError } from '../common/api-error';
 export class ApiKeyThrottlerGuard extends ThrottlerGuard {
   protected async getTracker(request: Request): Promise<string> {
     const key = request.headers[API_KEY_HEADER];
-    return typeof key === 'string' && key !== '' ? `key:${createHash('sha256').update(key).digest('hex')}` : `ip:${request.ip}`;
+    return typeof key === 'string' && key !== '' ? `key:${keyDigest(key).toString('hex')}` : `ip:${request.ip}`;
   }
 
   protected async shouldSkip(context: ExecutionContext): Promise<boolean> {

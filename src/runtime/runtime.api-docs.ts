@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorDto } from '../common/dto/error.dto';
-import { RATE_LIMIT_HEADERS } from '../execution/execution.api-docs';
+import { RATE_LIMIT_HEADERS } from '../openapi/openapi';
 import { JOB_RESPONSE_EXAMPLES as EXAMPLES } from '../openapi/examples';
 import { RuntimeDto } from './dto/runtime.dto';
 

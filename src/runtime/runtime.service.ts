@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { APP_CONFIG, AppConfig, DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS } from '../config/app-config';
-import { MAX_INPUT_FILES } from '../execution/input-files';
+import { MAX_INPUT_FILES } from '../contract/input-files';
 import { WORK_DIR } from '../sandbox/nsjail-args';
 import { RuntimeDto, RuntimePackageDto } from './dto/runtime.dto';
 

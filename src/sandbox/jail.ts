@@ -2,13 +2,16 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { CappedOutput } from './capped-output';
-import { ADDRESS_SPACE_FACTOR, buildNsjailArgs, JailSettings } from './nsjail-args';
+import { ADDRESS_SPACE_FACTOR, buildNsjailArgs, CONTROL_FD, cpuSecondsLimit, JailSettings, NSJAIL_LOG_FD } from './nsjail-args';
 import { readNsjailLog } from './nsjail-log';
 import { FilesLimit, HarnessRecord, RunFile, RunLimits, RunOutcome, RunRequest, Termination } from './python-runner';
 import { CgroupDriver, CgroupLimits, RunCgroup } from './run-cgroups';
+import { FORBIDDEN_SIGNAL } from './seccomp-policy';
 import { randomUUID } from 'node:crypto';
 
 const MIB = 1024 * 1024;
+/** The run's CPU-time limit is its timeout plus this, × its CPUs. */
+const CPU_LIMIT_MARGIN_SECONDS = 2;
 
 const LOG_CAP = 64 * 1024;
 /** After SIGTERM nsjail kills the jail and removes what it made; SIGKILL only if it hangs. */
@@ -127,16 +130,18 @@ export class Jail {
     const [command, commandArgs] = cgroup
       ? ['/bin/sh', ['-c', JOIN_CGROUP_SCRIPT, 'sh', String(cgroup.procsFiles.length), ...cgroup.procsFiles, nsjailPath, ...args]]
       : [nsjailPath, args];
-    const child = spawn(command, commandArgs, { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'], env: {} });
+    // stdin, stdout, stderr, then nsjail's log and the harness's control socket at their numbers.
+    const stdio = Array.from({ length: Math.max(NSJAIL_LOG_FD, CONTROL_FD) + 1 }, () => 'pipe' as const);
+    const child = spawn(command, commandArgs, { stdio, env: {} });
     return new Jail(options, child, cgroup, limits);
   }
 
   private get logStream(): Socket {
-    return this.child.stdio[3] as Socket;
+    return this.child.stdio[NSJAIL_LOG_FD] as Socket;
   }
 
   private get control(): Socket {
-    return this.child.stdio[4] as Socket;
+    return this.child.stdio[CONTROL_FD] as Socket;
   }
 
   private capture(name: 'stdout' | 'stderr', sink: CappedOutput) {
@@ -162,8 +167,8 @@ export class Jail {
     const handedOverAt = performance.now();
     const { limits } = this;
     const { cgroupLimits: cgroups, cpuCount } = this.options.jail;
-    // CPU time cannot pass the deadline × the CPUs a run may use, so this limit never fires
-    // while the service watches; it ends a run the service can no longer stop (it died).
+    // Never fires while the service watches (the deadline comes first); it ends a run the
+    // service can no longer stop (it died).
     const cpus = cgroups ? limits.cpus : cpuCount;
     const payload = {
       code: request.code,
@@ -172,7 +177,7 @@ export class Jail {
       matplotlib_cache: this.options.matplotlibCache,
       limits: {
         result_bytes: limits.maxOutputBytes,
-        cpu_seconds: Math.ceil((request.timeoutSeconds + 2) * cpus),
+        cpu_seconds: cpuSecondsLimit(request.timeoutSeconds + CPU_LIMIT_MARGIN_SECONDS, cpus),
         address_space_bytes: limits.memoryMb * MIB * (cgroups ? ADDRESS_SPACE_FACTOR : 1),
         processes: cgroups ? null : limits.maxProcesses,
         threads: Math.max(1, Math.floor(cpus)),
@@ -214,6 +219,7 @@ export class Jail {
       outputLimitStream: this.outputLimitStream,
       exitCode: verdict.kind === 'exited' ? verdict.status : null,
       signal: verdict.kind === 'signaled' ? verdict.signal : null,
+      forbiddenOperation: verdict.kind === 'signaled' && verdict.signal === FORBIDDEN_SIGNAL,
       stdout: this.stdout.text(),
       stderr: this.stderr.text(),
       record: this.record.overflowed ? null : parseRecord(this.record.text()),

@@ -1,4 +1,4 @@
-import { buildNsjailArgs, JAIL_UID, JailSettings } from './nsjail-args';
+import { buildNsjailArgs, CONTROL_FD, JAIL_UID, JailSettings } from './nsjail-args';
 
 const settings: JailSettings = {
   runtime: { hostDir: '/srv/runtime', jailDir: '/opt/pyexec/runtime' },
@@ -55,6 +55,6 @@ describe('buildNsjailArgs', () => {
   it("sets nsjail's time limit to the jail's lifetime and ends with the harness command", () => {
     const args = buildNsjailArgs(settings, all, 7, 'HARNESS');
     expect(valuesOf(args, '--time_limit')).toEqual(['7']);
-    expect(args.slice(args.indexOf('--'))).toEqual(['--', '/opt/pyexec/runtime/bin/python3', '-I', '-B', '-u', '-c', 'HARNESS']);
+    expect(args.slice(args.indexOf('--'))).toEqual(['--', '/opt/pyexec/runtime/bin/python3', '-I', '-B', '-u', '-c', 'HARNESS', String(CONTROL_FD)]);
   });
 });

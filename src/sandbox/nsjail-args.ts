@@ -20,9 +20,17 @@ export interface JailSettings {
 
 /** The unprivileged host uid/gid the jail's user is mapped to (uid 0 is never mapped). */
 export const JAIL_UID = 99999;
-/** nsjail writes its log here; the harness's control socket is the next descriptor. */
+/**
+ * nsjail writes its log here; the harness's control socket is the next descriptor (its number is
+ * passed to the harness as its argument).
+ */
 export const NSJAIL_LOG_FD = 3;
 export const CONTROL_FD = 4;
+
+/** The one CPU-time formula: a run cannot use more CPU than wall time × the cores it may use. */
+export function cpuSecondsLimit(wallSeconds: number, cpus: number): number {
+  return Math.ceil(wallSeconds * cpus);
+}
 
 /** The program's working directory (its files in and out) and its HOME, each a tmpfs of its own. */
 export const WORK_DIR = '/workspace';
@@ -73,8 +81,8 @@ export function buildNsjailArgs(
     '--rlimit_fsize', String(settings.tmpfsMb),
     '--rlimit_nofile', '256',
     '--rlimit_core', '0',
-    // CPU time cannot exceed wall time × cores, so this never fires before the deadline.
-    '--rlimit_cpu', String(lifetimeSeconds * settings.cpuCount),
+    // Never fires before the deadline; the harness lowers it to the run's own.
+    '--rlimit_cpu', String(cpuSecondsLimit(lifetimeSeconds, settings.cpuCount)),
   ];
   for (const mount of [...SYSTEM_MOUNTS, ...DEVICES].filter(existingMounts)) {
     args.push('--bindmount_ro', mount);
@@ -88,6 +96,6 @@ export function buildNsjailArgs(
     // Counted per host uid, so shared by concurrent runs: a weaker bound than the cgroup's.
     args.push('--rlimit_nproc', String(settings.maxProcesses));
   }
-  args.push('--', jailPython(settings.runtime), '-I', '-B', '-u', '-c', harnessSource);
+  args.push('--', jailPython(settings.runtime), '-I', '-B', '-u', '-c', harnessSource, String(CONTROL_FD));
   return args;
 }

@@ -57,6 +57,8 @@ export interface RunOutcome {
   exitCode: number | null;
   /** Signal number that killed the program, when one did. */
   signal: number | null;
+  /** The seccomp policy killed the program: it attempted a system call the sandbox forbids. */
+  forbiddenOperation?: boolean;
   stdout: string;
   stderr: string;
   /** Null when the program left no record or a corrupt one. */

@@ -52,16 +52,26 @@ export function isForbiddenAddress(address: string): boolean {
 
 export class ForbiddenWebhookHost extends Error {}
 
+/** The URL's host name, an IPv6 literal without its brackets. */
+function hostOf(url: string): string {
+  return new URL(url).hostname.replace(/^\[|\]$/g, '');
+}
+
+/** The one check of an IP-literal host: the literal when it is forbidden, else null (names included). */
+export function forbiddenLiteralHost(url: string): string | null {
+  const host = hostOf(url);
+  return isIP(host) && isForbiddenAddress(host) ? host : null;
+}
+
 /**
  * Submission-time check. An IP literal or a name resolving to a forbidden address is refused;
  * a name that does not resolve now is accepted, since delivery checks the address it connects to.
  */
 export async function checkWebhookUrl(url: string): Promise<void> {
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-  if (isIP(host)) {
-    if (isForbiddenAddress(host)) throw new ForbiddenWebhookHost(`webhook_url host ${host} is a private or reserved address`);
-    return;
-  }
+  const literal = forbiddenLiteralHost(url);
+  if (literal) throw new ForbiddenWebhookHost(`webhook_url host ${literal} is a private or reserved address`);
+  const host = hostOf(url);
+  if (isIP(host)) return;
   let addresses: LookupAddress[];
   try {
     addresses = await dns.lookup(host, { all: true, verbatim: true });

@@ -5,11 +5,10 @@ import { isAxiosError } from 'axios';
 import type { Job, Queue } from 'bull';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { isIP } from 'node:net';
 import { firstValueFrom } from 'rxjs';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Metrics } from '../metrics/metrics.service';
-import { guardedLookup, isForbiddenAddress } from './address-guard';
+import { forbiddenLiteralHost, guardedLookup } from './address-guard';
 import { DeliveryError, parseRetryAfter } from './retry-policy';
 import { WEBHOOK_QUEUE, WebhookJobData } from './webhook-job';
 import { signWebhook } from './webhook-signature';
@@ -43,10 +42,8 @@ export class WebhookDeliveryProcessor implements OnModuleInit {
   async deliver(job: Job<WebhookJobData>): Promise<void> {
     const { url, body, executionJobId } = job.data;
     const attempt = job.attemptsMade + 1;
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    if (!this.config.webhookAllowPrivateHosts && isIP(host) && isForbiddenAddress(host)) {
-      throw new DeliveryError(`refused: ${host} is a private or reserved address`, false);
-    }
+    const literal = this.config.webhookAllowPrivateHosts ? null : forbiddenLiteralHost(url);
+    if (literal) throw new DeliveryError(`refused: ${literal} is a private or reserved address`, false);
     const timestamp = String(Math.floor(Date.now() / 1000));
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',

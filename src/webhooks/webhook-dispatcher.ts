@@ -2,8 +2,9 @@ import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { ExecutionJobData, ExecutionResult } from '../queue/execution-job';
-import { WEBHOOK_BACKOFF, WEBHOOK_QUEUE, WebhookJobData, WebhookState } from './webhook-job';
+import { WebhookState } from '../contract/job-status';
+import { ExecutionJobData, JobResult } from '../contract/job';
+import { WEBHOOK_BACKOFF, WEBHOOK_QUEUE, WebhookJobData } from './webhook-job';
 import { webhookPayload } from './webhook-payload';
 
 /** The producer of deliveries: one durable Bull job per execution, retried with back-off. */
@@ -15,7 +16,7 @@ export class WebhookDispatcher {
   ) {}
 
   /** Idempotent: the delivery's job id is the execution's, so a re-run job adds no second one. */
-  async dispatch(jobId: string, data: ExecutionJobData, result: ExecutionResult): Promise<void> {
+  async dispatch(jobId: string, data: ExecutionJobData, result: JobResult): Promise<void> {
     await this.queue.add(
       { url: data.webhookUrl!, body: JSON.stringify(webhookPayload(jobId, data, result)), executionJobId: jobId },
       {

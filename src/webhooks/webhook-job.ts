@@ -8,9 +8,3 @@ export interface WebhookJobData {
   /** The execution's job id: the X-Webhook-Id receivers dedupe by. */
   executionJobId: string;
 }
-
-export interface WebhookState {
-  status: 'pending' | 'delivered' | 'failed';
-  attempts: number;
-  last_error?: string;
-}

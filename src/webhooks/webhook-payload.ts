@@ -1,9 +1,9 @@
-import { ExecutionJobData, ExecutionResult } from '../queue/execution-job';
+import { ExecutionJobData, JobResult } from '../contract/job';
 
 export const EXECUTE_ENDPOINT = '/v1/code/execute/python';
 
 /** The body POSTed to a webhook: the synchronous answer wrapped with its status and times. */
-export function webhookPayload(jobId: string, data: ExecutionJobData, result: ExecutionResult) {
+export function webhookPayload(jobId: string, data: ExecutionJobData, result: JobResult) {
   return {
     endpoint: EXECUTE_ENDPOINT,
     code: result.status,

@@ -1,4 +1,3 @@
-import { HttpModule } from '@nestjs/axios';
 import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -6,9 +5,9 @@ import { retryDelay } from './retry-policy';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import { WEBHOOK_BACKOFF, WEBHOOK_QUEUE } from './webhook-job';
 
+/** The webhook queue's producer side (dispatch, delivery state); the consumer is WebhookDeliveryModule. */
 @Module({
   imports: [
-    HttpModule,
     BullModule.registerQueueAsync({
       name: WEBHOOK_QUEUE,
       inject: [APP_CONFIG],

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 
 /**
- * Error bodies of the API contract (DESIGN.md). Every error is `{ "error": "...", ... }`; these
+ * Error bodies of the API contract (docs/api.md). Every error is `{ "error": "...", ... }`; these
  * classes only describe them for the OpenAPI document (the filter in common/ shapes them).
  * Every property is decorated explicitly: ts-jest does not run the Swagger CLI plugin.
  */

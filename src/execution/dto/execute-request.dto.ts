@@ -19,7 +19,7 @@ import {
   ValidationOptions,
 } from 'class-validator';
 import { DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS } from '../../config/app-config';
-import { filePathProblem, filePathsProblem, MAX_FILE_PATH_BYTES, MAX_INPUT_FILES } from '../input-files';
+import { filePathProblem, filePathsProblem, MAX_FILE_PATH_BYTES, MAX_INPUT_FILES } from '../../contract/input-files';
 
 export const MAX_CODE_BYTES = 1024 * 1024;
 export const MAX_STDIN_BYTES = 1024 * 1024;

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { ApiAnyJsonProperty } from '../../openapi/any-json-value';
 
 /**
- * Bodies of POST /v1/code/execute/python (DESIGN.md, API contract), for the OpenAPI document.
+ * Bodies of POST /v1/code/execute/python (docs/api.md), for the OpenAPI document.
  * The processor and the service build them; these classes describe them. Every property is
  * decorated explicitly: ts-jest does not run the Swagger CLI plugin.
  */

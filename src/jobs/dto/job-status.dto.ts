@@ -1,14 +1,13 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema, getSchemaPath } from '@nestjs/swagger';
 import { JobErrorDto } from '../../common/dto/error.dto';
+import { JOB_STATUSES, JobStatus, WEBHOOK_STATUSES, WebhookStatus } from '../../contract/job-status';
 import { ExecuteResultDto, ExecutionErrorDto, ExecutionTimeoutDto } from '../../execution/dto/execute-response.dto';
 
 /**
- * The body of GET /v1/jobs/{job_id} (DESIGN.md), for the OpenAPI document. Every property is
+ * The body of GET /v1/jobs/{job_id} (docs/api.md), for the OpenAPI document. Every property is
  * decorated explicitly: ts-jest does not run the Swagger CLI plugin.
  */
 
-export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed'] as const;
-export const WEBHOOK_STATUSES = ['pending', 'delivered', 'failed'] as const;
 
 @ApiSchema({ name: 'WebhookState', description: 'Delivery state of a job\'s webhook.' })
 export class WebhookStateDto {
@@ -18,7 +17,7 @@ export class WebhookStateDto {
     description: '`pending` until the first attempt succeeds or attempts run out (retries included); `delivered` after a 2xx; `failed` when no attempt succeeded.',
     example: 'delivered',
   })
-  status!: (typeof WEBHOOK_STATUSES)[number];
+  status!: WebhookStatus;
 
   @ApiProperty({ type: 'integer', description: 'Delivery attempts made so far (at most `WEBHOOK_MAX_ATTEMPTS`).', example: 1 })
   attempts!: number;
@@ -42,7 +41,7 @@ export class JobStatusDto {
       '`queued` (waiting for a worker), `running`, `completed` (the code ran, whatever its outcome: see `code` and `response`) or `failed` (the worker itself failed).',
     example: 'completed',
   })
-  status!: (typeof JOB_STATUSES)[number];
+  status!: JobStatus;
 
   @ApiPropertyOptional({
     type: 'integer',

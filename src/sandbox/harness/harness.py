@@ -1,5 +1,6 @@
 # The program nsjail starts inside every jail. It is passed to `python3 -c`, so nothing
-# has to be mounted for it. Protocol, on the control descriptor (fd 4, a socket):
+# has to be mounted for it; its one argument is the number of its control descriptor (a socket,
+# CONTROL_FD in nsjail-args.ts). Protocol, on that descriptor:
 #   in:  one JSON object, then EOF: {"code", "env", "files": [[path, base64]], "limits":
 #        {"result_bytes", "cpu_seconds", "address_space_bytes", "processes", "threads",
 #        "output_files", "output_files_bytes"}, "matplotlib_cache"}
@@ -19,7 +20,7 @@ import os
 import stat
 import sys
 
-CONTROL_FD = 4
+CONTROL_FD = int(sys.argv[1])
 FILENAME = "<code>"
 ENTRY = "<module>"
 MAX_DEPTH = 64

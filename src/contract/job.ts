@@ -1,7 +1,7 @@
-import { ExecutionResponse } from '../execution/execution-outcome';
 import type { RunFile, RunLimits } from '../sandbox/python-runner';
 
-export const EXECUTION_QUEUE = 'python-execution';
+export type { RunFile, RunLimits };
+import type { Answer } from './answer';
 
 /** What a job carries from the API to a worker. */
 export interface ExecutionJobData {
@@ -22,13 +22,15 @@ export interface ExecutionJobData {
 }
 
 /** Seconds, 3 decimals, as the contract gives every time. */
-export interface ExecutionTiming {
+export interface JobTiming {
   run_time: number;
   queue_time: number;
   total_time: number;
 }
 
-/** A job's return value: the answer the synchronous call gives, with its times. */
-export interface ExecutionResult extends ExecutionResponse {
-  timing: ExecutionTiming;
+/** A job's return value, kept in Redis: the answer the synchronous call gives, with its times. */
+export interface JobResult extends Answer {
+  timing: JobTiming;
 }
+
+export const seconds = (ms: number): number => Math.round(ms) / 1000;

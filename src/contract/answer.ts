@@ -1,6 +1,6 @@
 import { constants } from 'node:os';
-import { HarnessRecord, RunOutcome } from '../sandbox/python-runner';
-import { FORBIDDEN_SIGNAL } from '../sandbox/seccomp-policy';
+import { ErrorBody } from '../common/api-error';
+import type { HarnessRecord, RunOutcome } from '../sandbox/python-runner';
 import { base64Bytes } from './input-files';
 import { mimeTypeOf } from './mime-types';
 
@@ -23,14 +23,22 @@ function outputFiles(record: HarnessRecord | null): OutputFile[] {
   return (record?.files ?? []).map(({ path, content }) => ({ path, size: base64Bytes(content), mime_type: mimeTypeOf(path), content }));
 }
 
-/** How a run ended, in the few classes the metrics count. */
-export type RunClass = 'ok' | 'error' | 'timeout' | 'limit' | 'sandbox_error';
+/** How a run ended, in the few kinds the metrics count. */
+export type AnswerKind = 'ok' | 'error' | 'timeout' | 'limit' | 'sandbox_error';
 
-/** Status and body of the synchronous answer, before job_id, id and times are added. */
-export interface ExecutionResponse {
+/**
+ * The answer to an execution: the HTTP status and body the synchronous call gives (the webhook
+ * and job status carry the same), before job_id, id and times are added.
+ */
+export interface Answer {
   status: number;
   body: Record<string, unknown> & { error?: string };
-  outcome: RunClass;
+  kind: AnswerKind;
+}
+
+/** An answer that is an error: its body has the one error shape. */
+function errorAnswer(status: number, kind: AnswerKind, body: ErrorBody): Answer {
+  return { status, kind, body };
 }
 
 const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, number]) => [number, name]));
@@ -45,44 +53,37 @@ export function memoryLimitMessage(memoryMb: number): string {
 
 export const FORBIDDEN_OPERATION_MESSAGE = 'Forbidden operation attempted: the sandbox does not allow this system call';
 
-/** Maps how a run ended onto the API contract (DESIGN.md, synchronous responses). */
-export function toExecutionResponse(outcome: RunOutcome, limits: StatedLimits): ExecutionResponse {
+/** Maps how a run ended onto the API contract (docs/api.md, synchronous responses). */
+export function answerOf(outcome: RunOutcome, limits: StatedLimits): Answer {
   const { stdout, stderr } = outcome;
   switch (outcome.termination) {
     case 'timeout':
-      return { status: 408, outcome: 'timeout', body: { error: `Execution timed out after ${limits.timeoutSeconds} seconds`, stdout, stderr } };
+      return errorAnswer(408, 'timeout', { error: `Execution timed out after ${limits.timeoutSeconds} seconds`, stdout, stderr });
     case 'output_limit':
-      return {
-        status: 400,
-        outcome: 'limit',
-        body: {
-          error: `Output limit of ${outcome.limits.maxOutputBytes} bytes exceeded on ${outcome.outputLimitStream}`,
-          stdout,
-          stderr,
-          exit_code: null,
-          files: [],
-        },
-      };
+      return errorAnswer(400, 'limit', {
+        error: `Output limit of ${outcome.limits.maxOutputBytes} bytes exceeded on ${outcome.outputLimitStream}`,
+        stdout,
+        stderr,
+        exit_code: null,
+        files: [],
+      });
     case 'sandbox_error':
-      return { status: 500, outcome: 'sandbox_error', body: { error: 'The sandbox failed to run the program' } };
+      return errorAnswer(500, 'sandbox_error', { error: 'The sandbox failed to run the program' });
     case 'aborted':
-      return { status: 500, outcome: 'sandbox_error', body: { error: 'The worker shut down before the run finished' } };
+      return errorAnswer(500, 'sandbox_error', { error: 'The worker shut down before the run finished' });
   }
-  const { exitCode, signal } = outcome;
+  const { exitCode, signal, record } = outcome;
   const exit_code = signal !== null ? 128 + signal : exitCode;
-  const { record } = outcome;
   const files = outputFiles(record);
   const limitHit = limitMessage(outcome, limits);
-  if (limitHit) return { status: 400, outcome: 'limit', body: { error: limitHit, stdout, stderr, exit_code, files } };
-  if (signal !== null) {
-    return { status: 400, outcome: 'error', body: { error: `Process killed by ${signalName(signal)}`, stdout, stderr, exit_code, files } };
-  }
+  if (limitHit) return errorAnswer(400, 'limit', { error: limitHit, stdout, stderr, exit_code, files });
+  if (signal !== null) return errorAnswer(400, 'error', { error: `Process killed by ${signalName(signal)}`, stdout, stderr, exit_code, files });
   if (exitCode === 0) {
-    if (record?.kind === 'return') return { status: 200, outcome: 'ok', body: { result: record.result, stdout, stderr, exit_code: 0, files } };
-    if (record?.kind === 'exit') return { status: 200, outcome: 'ok', body: { result: null, stdout, stderr, exit_code: 0, files } };
-    return { status: 500, outcome: 'error', body: { error: 'Failed to parse execution result', stdout, stderr, exit_code: 0 } };
+    if (record?.kind === 'return') return { status: 200, kind: 'ok', body: { result: record.result, stdout, stderr, exit_code: 0, files } };
+    if (record?.kind === 'exit') return { status: 200, kind: 'ok', body: { result: null, stdout, stderr, exit_code: 0, files } };
+    return errorAnswer(500, 'error', { error: 'Failed to parse execution result', stdout, stderr, exit_code: 0 });
   }
-  return { status: 400, outcome: 'error', body: { error: failureMessage(outcome), stdout, stderr, exit_code, files } };
+  return errorAnswer(400, 'error', { error: failureMessage(outcome), stdout, stderr, exit_code, files });
 }
 
 /**
@@ -95,7 +96,7 @@ function limitMessage(outcome: RunOutcome, limits: StatedLimits): string | null 
   if (outcome.oomKilled || (record?.kind === 'exception' && record.type === 'MemoryError')) {
     return memoryLimitMessage(outcome.limits.memoryMb);
   }
-  if (signal === FORBIDDEN_SIGNAL) return FORBIDDEN_OPERATION_MESSAGE;
+  if (outcome.forbiddenOperation) return FORBIDDEN_OPERATION_MESSAGE;
   if (outcome.pidsLimitHit && (signal !== null || exitCode !== 0)) return `Process limit of ${outcome.limits.maxProcesses} exceeded`;
   if (record?.filesLimit === 'output_files') return `Output files limit of ${limits.maxOutputFiles} files exceeded (MAX_OUTPUT_FILES)`;
   if (record?.filesLimit === 'output_files_bytes') return `Output files limit of ${limits.maxOutputFilesBytes} bytes exceeded (MAX_OUTPUT_FILES_BYTES)`;
@@ -111,10 +112,6 @@ function failureMessage({ record, exitCode, limits }: RunOutcome): string {
 }
 
 /** The answer for a job the worker itself failed (shutdown cut it off, it stalled twice, ...). */
-export function failedJobResponse(jobId: string, reason: string, id?: string): ExecutionResponse {
-  return {
-    status: 500,
-    outcome: 'sandbox_error',
-    body: { error: `The job failed: ${reason}`, job_id: jobId, ...(id !== undefined && { id }) },
-  };
+export function failedJobAnswer(jobId: string, reason: string, id?: string): Answer {
+  return errorAnswer(500, 'sandbox_error', { error: `The job failed: ${reason}`, job_id: jobId, ...(id !== undefined && { id }) });
 }

@@ -1,0 +1,83 @@
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import type { Queue } from 'bull';
+import { randomUUID } from 'node:crypto';
+import { ApiError } from '../common/api-error';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { ExecutionJobData } from '../contract/job';
+import { Metrics } from '../metrics/metrics.service';
+import { admit, AdmissionKeys, releaseReservation } from './admission';
+import { InjectExecutionQueue } from './execution-queue';
+import { JobEnding, JobWaiter } from './job-waiter';
+import { redisCall } from './redis-call';
+
+/** A job the queue accepted. */
+export interface QueuedJob {
+  jobId: string;
+  /** Jobs waiting to start, this one included (reported to async callers only: 0 otherwise). */
+  queueLength: number;
+}
+
+/** The producer: admission control (MAX_QUEUE_LENGTH, atomic in Redis) and `queue.add` with the service's job options. */
+@Injectable()
+export class ExecutionProducer {
+  private readonly logger = new Logger(ExecutionProducer.name);
+  private readonly admissionKeys: AdmissionKeys;
+
+  constructor(
+    @InjectExecutionQueue() private readonly queue: Queue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly waiter: JobWaiter,
+    private readonly metrics: Metrics,
+  ) {
+    this.admissionKeys = { waitList: queue.toKey('wait'), jobKeyPrefix: queue.toKey(''), reservations: queue.toKey('admissions') };
+  }
+
+  /** Queues a job whose answer goes to its webhook; 429 when the queue is full, 503 when Redis does not answer. */
+  async enqueue(data: ExecutionJobData): Promise<QueuedJob> {
+    const jobId = randomUUID();
+    const waiting = await redisCall(this.queue, () => this.admitAndAdd(jobId, data, true));
+    return { jobId, queueLength: waiting + 1 };
+  }
+
+  /** Queues a job and waits for its end: the waiter is registered before the add, so no event is missed. */
+  async enqueueAndWait(data: ExecutionJobData): Promise<{ job: QueuedJob; ending: Promise<JobEnding> }> {
+    const jobId = randomUUID();
+    const ending = this.waiter.expect(jobId);
+    try {
+      const waiting = await redisCall(this.queue, () => this.admitAndAdd(jobId, data, false));
+      return { job: { jobId, queueLength: waiting + 1 }, ending };
+    } catch (error) {
+      this.waiter.forget(jobId);
+      throw error;
+    }
+  }
+
+  private async admitAndAdd(jobId: string, data: ExecutionJobData, reportLength: boolean): Promise<number> {
+    const max = this.config.maxQueueLength;
+    const waiting = max > 0 ? await this.admit(jobId, max) : reportLength ? await this.queue.client.llen(this.admissionKeys.waitList) : 0;
+    await this.queue.add(data, {
+      jobId,
+      attempts: 1,
+      removeOnComplete: { age: this.config.jobTtlSeconds },
+      removeOnFail: { age: this.config.jobTtlSeconds },
+    });
+    if (max > 0) {
+      releaseReservation(this.queue.client, this.admissionKeys, jobId).catch((error: Error) =>
+        this.logger.warn(`could not release admission of job ${jobId}: ${error.message}`),
+      );
+    }
+    return waiting;
+  }
+
+  /** Reserves a place, or refuses with 429; returns the jobs waiting before this one. */
+  private async admit(jobId: string, max: number): Promise<number> {
+    const decision = await admit(this.queue.client, this.admissionKeys, jobId, max);
+    if (decision.admitted) return decision.waiting;
+    this.metrics.executions.inc({ outcome: 'rejected' });
+    throw new ApiError(HttpStatus.TOO_MANY_REQUESTS, {
+      error: `Queue is full: ${decision.waiting} jobs waiting (MAX_QUEUE_LENGTH ${max})`,
+      queue_length: decision.waiting,
+      max_queue_length: max,
+    });
+  }
+}
