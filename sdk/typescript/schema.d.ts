@@ -636,7 +636,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExecutionTimeout"];
                 };
             };
-            /** @description The body is larger than 4 MiB plus room for `MAX_INPUT_FILES_BYTES` of files in base64 (18 MiB with the defaults). */
+            /** @description The body is larger than 4 MiB plus room for `MAX_INPUT_FILES_BYTES` of files in base64 (about 17.4 MiB with the defaults). */
             413: {
                 headers: {
                     [name: string]: unknown;

@@ -65,7 +65,7 @@ link-local or metadata address is refused (400) unless the server allows private
       type: ExecutionTimeoutDto,
       examples: EXAMPLES[408],
     }),
-    ApiPayloadTooLargeResponse({ description: 'The body is larger than 4 MiB plus room for `MAX_INPUT_FILES_BYTES` of files in base64 (18 MiB with the defaults).', type: ErrorDto, examples: EXAMPLES[413] }),
+    ApiPayloadTooLargeResponse({ description: 'The body is larger than 4 MiB plus room for `MAX_INPUT_FILES_BYTES` of files in base64 (about 17.4 MiB with the defaults).', type: ErrorDto, examples: EXAMPLES[413] }),
     ApiTooManyRequestsResponse({
       description:
         '`MAX_QUEUE_LENGTH` jobs are already waiting for a worker (`QueueFull`), or the key made more than `RATE_LIMIT_PER_MINUTE` requests in a minute (`ErrorResponse`, with `Retry-After`).',
