@@ -11,16 +11,19 @@ export const ALLOWED: Record<string, string[]> = {
   config: [],
   common: [],
   metrics: [],
-  logging: ['config'],
-  auth: ['common', 'config'],
+  // Spans through the OpenTelemetry API, the SDK's start-up, the HTTP server spans: used by the
+  // modules along the data flow, depending on none of them (its configuration type aside).
+  tracing: ['config'],
+  logging: ['config', 'tracing'],
+  auth: ['common', 'config', 'tracing'],
   'rate-limit': ['auth', 'common', 'config'],
   openapi: ['auth'],
   // The sandbox knows nothing of HTTP or queues: its limits come through configuration.
   sandbox: ['config', 'metrics'],
   // Job data, the answer to a run and the status vocabularies: shared, depending on no user of it.
   contract: ['sandbox', 'common'],
-  webhooks: ['contract', 'config', 'common', 'metrics'],
-  queue: ['contract', 'sandbox', 'webhooks', 'config', 'common', 'metrics'],
+  webhooks: ['contract', 'config', 'common', 'metrics', 'tracing'],
+  queue: ['contract', 'sandbox', 'webhooks', 'config', 'common', 'metrics', 'tracing'],
   execution: ['contract', 'queue', 'webhooks', 'auth', 'config', 'common', 'openapi'],
   jobs: ['contract', 'queue', 'webhooks', 'auth', 'common', 'openapi', 'execution/dto'],
   runtime: ['contract', 'sandbox', 'auth', 'config', 'common', 'openapi'],
@@ -34,6 +37,13 @@ export const PACKAGE_OWNERS: Record<string, string[]> = {
   express: ['common', 'auth', 'rate-limit', 'execution', 'openapi', 'logging'],
   '@nestjs/axios': ['webhooks'],
   axios: ['webhooks'],
+  // Only tracing/ talks to OpenTelemetry; the others use its helpers (no-ops while tracing is off).
+  '@opentelemetry/api': ['tracing'],
+  '@opentelemetry/core': ['tracing'],
+  '@opentelemetry/resources': ['tracing'],
+  '@opentelemetry/sdk-trace-node': ['tracing'],
+  '@opentelemetry/exporter-trace-otlp-http': ['tracing'],
+  '@opentelemetry/exporter-trace-otlp-proto': ['tracing'],
 };
 
 export interface SourceFile {

@@ -6,11 +6,16 @@ import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { sendError } from './common/all-exceptions.filter';
 import { ApiError } from './common/api-error';
+import { loadApiKeys } from './auth/api-key-store';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
+import { startTracing, Tracing } from './tracing/tracing';
 
+/** The configuration, the API keys file included; a bad one stops the boot with status 2. */
 function configOrExit(): AppConfig {
   try {
-    return loadConfig();
+    const config = loadConfig();
+    if (config.role !== 'worker') loadApiKeys(config);
+    return config;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     for (const problem of error.problems) console.error(`config error: ${problem}`);
@@ -20,6 +25,8 @@ function configOrExit(): AppConfig {
 
 async function bootstrap(): Promise<void> {
   const config = configOrExit();
+  // Before the application is built, so that its first request is traced; not at all when off.
+  const tracing: Tracing | null = config.tracing ? startTracing(config.tracing, config.role) : null;
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, bufferLogs: true });
   const logger = app.get(Logger);
   app.useLogger(logger);
@@ -46,7 +53,8 @@ async function bootstrap(): Promise<void> {
         process.exit(1);
       }, (config.shutdownGraceSeconds + 30) * 1000).unref();
       app.close().then(
-        () => process.exit(0),
+        // The spans of the last jobs are sent before the exit (for at most 5 s).
+        () => Promise.race([tracing?.shutdown().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000).unref())]).then(() => process.exit(0)),
         (error: Error) => {
           logger.error(`shutdown failed: ${error.message}`, 'Bootstrap');
           process.exit(1);

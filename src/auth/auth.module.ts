@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeyStore } from './api-key-store';
 
 @Module({
-  providers: [ApiKeyGuard],
-  exports: [ApiKeyGuard],
+  providers: [ApiKeyStore, ApiKeyGuard],
+  exports: [ApiKeyStore, ApiKeyGuard],
 })
 export class AuthModule {}

@@ -20,6 +20,29 @@ export interface RuntimeConfig {
 
 export type Role = 'api' | 'worker' | 'all';
 
+/** Head sampler of new traces (OTEL_TRACES_SAMPLER); parent-based ones follow an incoming traceparent. */
+export const TRACE_SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
+export type TraceSampler = (typeof TRACE_SAMPLERS)[number];
+
+/**
+ * OpenTelemetry tracing, from the standard OTEL_* variables; null when tracing is off (no SDK is
+ * started). The SDK's own tuning variables (OTEL_BSP_*, OTEL_SPAN_*_LIMIT, OTEL_EXPORTER_OTLP_TIMEOUT,
+ * _COMPRESSION, _CERTIFICATE…) are read by the SDK itself, as the specification defines them,
+ * and only once tracing is on: docs/observability.md lists them.
+ */
+export interface TracingConfig {
+  exporter: 'otlp' | 'console';
+  /** The OTLP/HTTP traces URL (…/v1/traces). */
+  url: string;
+  protocol: 'http/protobuf' | 'http/json';
+  headers: Record<string, string>;
+  serviceName: string;
+  resourceAttributes: Record<string, string>;
+  sampler: TraceSampler;
+  /** The ratio of the traceidratio samplers, 0–1. */
+  samplerRatio: number;
+}
+
 const MIB = 1024 * 1024;
 
 /** The wall-time limit of a run: a request's `timeout`, in seconds. */
@@ -30,6 +53,8 @@ export const MAX_TIMEOUT_SECONDS = 300;
 export interface AppConfig {
   port: number;
   apiKeys: string[];
+  /** A file of API keys (one a line, optionally named), re-read on change and on SIGHUP; its keys add to apiKeys. */
+  apiKeysFile: string | null;
   redisUrl: string;
   queuePrefix: string;
   role: Role;
@@ -52,6 +77,10 @@ export interface AppConfig {
   maxOutputFilesBytes: number;
   sandboxPoolSize: number;
   sandboxPoolMaxIdleSeconds: number;
+  /** Pool slots are fork servers (one zygote per slot, a fork per run); false: one-shot jails. */
+  sandboxForkServer: boolean;
+  /** Modules each fork server imports once, so that runs find them loaded. */
+  sandboxPreload: string[];
   sandboxCgroupParent: string;
   maxOutputBytes: number;
   webhookSecret: string | null;
@@ -65,6 +94,7 @@ export interface AppConfig {
   shutdownGraceSeconds: number;
   rateLimitPerMinute: number;
   sandboxCheckSeconds: number;
+  tracing: TracingConfig | null;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -112,6 +142,16 @@ class Reader {
     return fallback;
   }
 
+  /** Comma-separated values, each matching `pattern`; an empty value is an empty list. */
+  list(name: string, fallback: string[], pattern: RegExp, what: string): string[] {
+    const value = this.env[name];
+    if (value === undefined) return fallback;
+    const items = value.split(',').map((item) => item.trim()).filter(Boolean);
+    const bad = items.filter((item) => !pattern.test(item));
+    if (bad.length > 0) this.problems.push(`${name}: must be comma-separated ${what}, got "${bad.join(', ')}"`);
+    return items;
+  }
+
   oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
     const value = this.raw(name);
     if (value === undefined) return fallback;
@@ -131,9 +171,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     .map((key) => key.trim())
     .filter((key) => key.length > 0);
   const role = read.oneOf('ROLE', 'all', ['api', 'worker', 'all'] as const);
+  const apiKeysFile = read.raw('API_KEYS_FILE') ?? null;
+  if (apiKeysFile !== null && role !== 'worker' && !isReadableFile(apiKeysFile)) {
+    read.problems.push(`API_KEYS_FILE: "${apiKeysFile}" is not a readable file`);
+  }
   // A worker serves no /v1 route, so it needs no key.
-  if (apiKeys.length === 0 && role !== 'worker') {
-    read.problems.push('API_KEYS: at least one API key is required (comma-separated)');
+  if (apiKeys.length === 0 && apiKeysFile === null && role !== 'worker') {
+    read.problems.push('API_KEYS: at least one API key is required (comma-separated), or API_KEYS_FILE');
   }
   const redisUrl = read.string('REDIS_URL', 'redis://127.0.0.1:6379');
   if (!/^rediss?:\/\//.test(redisUrl)) {
@@ -151,6 +195,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const config: AppConfig = {
     port: read.int('PORT', 8080, 1, 65535),
     apiKeys,
+    apiKeysFile: apiKeysFile === null ? null : path.resolve(apiKeysFile),
     redisUrl,
     queuePrefix,
     role,
@@ -173,6 +218,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     // Pre-started jails: one per concurrent job by default.
     sandboxPoolSize: read.int('SANDBOX_POOL_SIZE', workerConcurrency, 0, 256),
     sandboxPoolMaxIdleSeconds: read.int('SANDBOX_POOL_MAX_IDLE_SECONDS', 60, 1, 3600),
+    sandboxForkServer: read.bool('SANDBOX_FORKSERVER', true),
+    sandboxPreload: read.list('SANDBOX_PRELOAD', ['numpy', 'pandas'], /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'module names'),
     sandboxCgroupParent: read.string('SANDBOX_CGROUP_PARENT', 'pyexec'),
     maxOutputBytes,
     webhookSecret: read.raw('WEBHOOK_SECRET') ?? null,
@@ -186,6 +233,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     shutdownGraceSeconds: read.int('SHUTDOWN_GRACE_SECONDS', 60, 0, 3600),
     rateLimitPerMinute: read.int('RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
     sandboxCheckSeconds: read.int('SANDBOX_CHECK_SECONDS', 30, 1, 3600),
+    tracing: readTracing(read),
   };
   if (!isExecutable(config.nsjailPath)) {
     read.problems.push(`NSJAIL_PATH: "${config.nsjailPath}" is not an executable file (scripts/setup.sh installs nsjail)`);
@@ -220,6 +268,82 @@ function readRuntime(read: Reader): RuntimeConfig {
     read.problems.push(`RUNTIME_DIR: "${dir}/bin/python3" is not an executable file`);
   }
   return { dir, jailDir, pythonVersion: python };
+}
+
+/** `key=value,key=value` with URL-encoded values (OTEL_EXPORTER_OTLP_HEADERS, OTEL_RESOURCE_ATTRIBUTES). */
+function readPairs(read: Reader, name: string): Record<string, string> {
+  const pairs: Record<string, string> = {};
+  for (const item of (read.raw(name) ?? '').split(',')) {
+    if (item.trim() === '') continue;
+    const equals = item.indexOf('=');
+    const key = equals > 0 ? item.slice(0, equals).trim() : '';
+    if (key === '') {
+      read.problems.push(`${name}: must be key=value pairs separated by commas, got "${item.trim()}"`);
+      continue;
+    }
+    try {
+      pairs[key] = decodeURIComponent(item.slice(equals + 1).trim());
+    } catch {
+      read.problems.push(`${name}: the value of ${key} is not URL-encoded correctly`);
+    }
+  }
+  return pairs;
+}
+
+/**
+ * Tracing is on when OTEL_TRACES_EXPORTER is otlp or console, or, with it unset, when an OTLP
+ * endpoint is set; OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none turns it off.
+ */
+function readTracing(read: Reader): TracingConfig | null {
+  const tracesEndpoint = read.raw('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const endpoint = read.raw('OTEL_EXPORTER_OTLP_ENDPOINT');
+  const exporterName = read.raw('OTEL_TRACES_EXPORTER')?.toLowerCase() ?? (tracesEndpoint || endpoint ? 'otlp' : 'none');
+  const disabled = read.bool('OTEL_SDK_DISABLED', false);
+  if (!['otlp', 'console', 'none'].includes(exporterName)) {
+    read.problems.push(`OTEL_TRACES_EXPORTER: must be one of otlp, console, none, got "${exporterName}"`);
+    return null;
+  }
+  if (disabled || exporterName === 'none') return null;
+  // The signal-specific endpoint is used as given; the general one gets the traces path.
+  const url = tracesEndpoint ?? (endpoint ? `${endpoint.replace(/\/+$/, '')}/v1/traces` : 'http://localhost:4318/v1/traces');
+  if (!/^https?:\/\/[^\s/]+/.test(url)) {
+    read.problems.push(`OTEL_EXPORTER_OTLP_${tracesEndpoint ? 'TRACES_' : ''}ENDPOINT: must be an http:// or https:// URL, got "${tracesEndpoint ?? endpoint}"`);
+  }
+  const protocolVariable = read.raw('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const protocol = read.raw(protocolVariable) ?? 'http/protobuf';
+  if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
+    read.problems.push(`${protocolVariable}: must be http/protobuf or http/json (grpc is not supported), got "${protocol}"`);
+  }
+  const resourceAttributes = readPairs(read, 'OTEL_RESOURCE_ATTRIBUTES');
+  const sampler = read.oneOf('OTEL_TRACES_SAMPLER', 'parentbased_always_on', TRACE_SAMPLERS);
+  const ratioText = read.raw('OTEL_TRACES_SAMPLER_ARG');
+  let samplerRatio = 1;
+  if (ratioText !== undefined && sampler.endsWith('traceidratio')) {
+    samplerRatio = Number(ratioText);
+    if (!/^\d*\.?\d+$/.test(ratioText) || samplerRatio > 1) {
+      read.problems.push(`OTEL_TRACES_SAMPLER_ARG: must be a number from 0 to 1, got "${ratioText}"`);
+      samplerRatio = 1;
+    }
+  }
+  return {
+    exporter: exporterName as 'otlp' | 'console',
+    url,
+    protocol: protocol === 'http/json' ? 'http/json' : 'http/protobuf',
+    headers: { ...readPairs(read, 'OTEL_EXPORTER_OTLP_HEADERS'), ...readPairs(read, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS') },
+    serviceName: read.raw('OTEL_SERVICE_NAME') ?? resourceAttributes['service.name'] ?? 'pyexec',
+    resourceAttributes,
+    sampler,
+    samplerRatio,
+  };
+}
+
+function isReadableFile(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function isExecutable(file: string): boolean {

@@ -17,8 +17,12 @@ export interface ExecutionJobData {
   webhookUrl?: string;
   /** Fingerprint of the API key that submitted the job (never the key itself). */
   owner: string;
+  /** The name of that key, for logs and the executions counter (absent in jobs of older versions). */
+  keyName?: string;
   /** The HTTP request that submitted the job, to tie log lines together. */
   requestId?: string;
+  /** W3C traceparent of the span that queued the job, so that the worker continues the trace. */
+  traceparent?: string;
 }
 
 /** Seconds, 3 decimals, as the contract gives every time. */

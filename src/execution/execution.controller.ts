@@ -22,7 +22,7 @@ export class ExecutionController {
     @Req() http: AuthenticatedRequest,
     @Res({ passthrough: true }) response: Response,
   ): Promise<Record<string, unknown>> {
-    const reply = await this.executions.execute(request, http.apiKeyFingerprint, http.id === undefined ? undefined : String(http.id));
+    const reply = await this.executions.execute(request, http.apiKeyFingerprint, http.id === undefined ? undefined : String(http.id), http.apiKeyName);
     response.status(reply.status);
     return reply.body;
   }

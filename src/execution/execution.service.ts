@@ -24,12 +24,12 @@ export class ExecutionService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async execute(request: ExecuteRequestDto, owner: string, requestId?: string): Promise<Pick<Answer, 'status' | 'body'>> {
-    const data = this.jobData(request, owner, requestId);
+  async execute(request: ExecuteRequestDto, owner: string, requestId?: string, keyName?: string): Promise<Pick<Answer, 'status' | 'body'>> {
+    const data = this.jobData(request, owner, requestId, keyName);
     return data.webhookUrl ? this.accept(data) : this.answer(data);
   }
 
-  private jobData(request: ExecuteRequestDto, owner: string, requestId?: string): ExecutionJobData {
+  private jobData(request: ExecuteRequestDto, owner: string, requestId?: string, keyName?: string): ExecutionJobData {
     return {
       code: request.code,
       timeout: request.timeout ?? DEFAULT_TIMEOUT_SECONDS,
@@ -40,6 +40,7 @@ export class ExecutionService {
       id: request.id,
       webhookUrl: request.webhook_url,
       owner,
+      ...(keyName !== undefined && { keyName }),
       requestId,
     };
   }

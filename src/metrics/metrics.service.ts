@@ -4,6 +4,9 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 export type ExecutionOutcome = 'ok' | 'error' | 'timeout' | 'limit' | 'rejected' | 'sandbox_error';
 export type WebhookResult = 'delivered' | 'retry' | 'failed';
 
+/** Distinct `key` label values one process keeps; later names are counted as `other`. */
+export const MAX_KEY_LABELS = 100;
+
 /** The service's Prometheus metrics; each process exposes its own at GET /metrics. */
 @Injectable()
 export class Metrics {
@@ -11,10 +14,12 @@ export class Metrics {
 
   readonly executions = new Counter({
     name: 'pyexec_executions_total',
-    help: 'Executions by outcome (rejected: refused at admission with 429)',
-    labelNames: ['outcome'] as const,
+    help: 'Executions by outcome (rejected: refused at admission with 429) and API key name',
+    labelNames: ['outcome', 'key'] as const,
     registers: [this.registry],
   });
+
+  private readonly keyLabels = new Set<string>();
 
   readonly queueWait = new Histogram({
     name: 'pyexec_queue_wait_seconds',
@@ -45,6 +50,20 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * Counts an execution under its outcome and the name of the key that submitted it (never the
+   * key). The names come from the operator's key list; past MAX_KEY_LABELS distinct ones in a
+   * process (key lists rotated many times) they are counted as `other`, so the series stay bounded.
+   */
+  countExecution(outcome: ExecutionOutcome, keyName: string | undefined): void {
+    let key = keyName ?? 'unknown';
+    if (!this.keyLabels.has(key)) {
+      if (this.keyLabels.size >= MAX_KEY_LABELS) key = 'other';
+      else this.keyLabels.add(key);
+    }
+    this.executions.inc({ outcome, key });
   }
 
   /** A gauge of queue sizes whose values are read (from Redis) when Prometheus scrapes. */

@@ -5,8 +5,9 @@ import { ApiError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ExecutionJobData } from '../contract/job';
 import { Metrics } from '../metrics/metrics.service';
+import { currentTraceparent, inSpan, SpanKind } from '../tracing/spans';
 import { admit, AdmissionKeys, releaseReservation } from './admission';
-import { InjectExecutionQueue } from './execution-queue';
+import { EXECUTION_QUEUE, InjectExecutionQueue } from './execution-queue';
 import { JobEnding, JobWaiter } from './job-waiter';
 import { redisCall } from './redis-call';
 
@@ -52,9 +53,22 @@ export class ExecutionProducer {
     }
   }
 
-  private async admitAndAdd(jobId: string, data: ExecutionJobData, reportLength: boolean): Promise<number> {
+  /**
+   * Admission and the add, in the `admission` span (PRODUCER): the job carries that span's
+   * traceparent, so the worker's spans of the job are its children.
+   */
+  private admitAndAdd(jobId: string, data: ExecutionJobData, reportLength: boolean): Promise<number> {
+    const attributes = { 'messaging.system': 'bull', 'messaging.destination.name': EXECUTION_QUEUE, 'messaging.message.id': jobId, 'pyexec.job_id': jobId };
+    return inSpan('admission', { kind: SpanKind.PRODUCER, attributes }, async (span) => {
+      const waiting = await this.admitAndAddNow(jobId, { ...data, traceparent: currentTraceparent() }, reportLength);
+      span.setAttribute('pyexec.queue.waiting', waiting);
+      return waiting;
+    });
+  }
+
+  private async admitAndAddNow(jobId: string, data: ExecutionJobData, reportLength: boolean): Promise<number> {
     const max = this.config.maxQueueLength;
-    const waiting = max > 0 ? await this.admit(jobId, max) : reportLength ? await this.queue.client.llen(this.admissionKeys.waitList) : 0;
+    const waiting = max > 0 ? await this.admit(jobId, max, data.keyName) : reportLength ? await this.queue.client.llen(this.admissionKeys.waitList) : 0;
     await this.queue.add(data, {
       jobId,
       attempts: 1,
@@ -70,10 +84,10 @@ export class ExecutionProducer {
   }
 
   /** Reserves a place, or refuses with 429; returns the jobs waiting before this one. */
-  private async admit(jobId: string, max: number): Promise<number> {
+  private async admit(jobId: string, max: number, keyName: string | undefined): Promise<number> {
     const decision = await admit(this.queue.client, this.admissionKeys, jobId, max);
     if (decision.admitted) return decision.waiting;
-    this.metrics.executions.inc({ outcome: 'rejected' });
+    this.metrics.countExecution('rejected', keyName);
     throw new ApiError(HttpStatus.TOO_MANY_REQUESTS, {
       error: `Queue is full: ${decision.waiting} jobs waiting (MAX_QUEUE_LENGTH ${max})`,
       queue_length: decision.waiting,

@@ -6,8 +6,9 @@ import { Answer, answerOf, failedJobAnswer } from '../contract/answer';
 import { ExecutionJobData, JobResult, JobTiming, seconds } from '../contract/job';
 import { Metrics } from '../metrics/metrics.service';
 import { PYTHON_RUNNER, PythonRunner, RunOutcome } from '../sandbox/python-runner';
+import { contextOf, inSpan, recordSpan, setSpanError, SpanKind } from '../tracing/spans';
 import { WebhookDispatcher } from '../webhooks/webhook-dispatcher';
-import { InjectExecutionQueue } from './execution-queue';
+import { EXECUTION_QUEUE, InjectExecutionQueue } from './execution-queue';
 
 /** The consumer: runs each job in the sandbox, stores its answer and hands async ones to the webhooks. */
 @Injectable()
@@ -61,10 +62,39 @@ export class ExecutionProcessor implements OnModuleInit, BeforeApplicationShutdo
     }
   }
 
-  async handle(job: Job<ExecutionJobData>): Promise<JobResult> {
+  /**
+   * Runs a job in the trace of the request that queued it (the traceparent in its data): a
+   * `queue wait` span from the add to now, then the `job` span (CONSUMER) holding the `sandbox run`
+   * and the webhook's dispatch.
+   */
+  handle(job: Job<ExecutionJobData>): Promise<JobResult> {
     const startedAt = Date.now();
+    const parent = contextOf(job.data.traceparent);
+    const jobId = String(job.id);
+    recordSpan('queue wait', job.timestamp, startedAt, { parent, attributes: { 'pyexec.job_id': jobId } });
+    const attributes = {
+      'messaging.system': 'bull',
+      'messaging.destination.name': EXECUTION_QUEUE,
+      'messaging.message.id': jobId,
+      'pyexec.job_id': jobId,
+      ...(job.data.keyName && { 'pyexec.api_key.name': job.data.keyName }),
+      ...(job.data.requestId && { 'pyexec.request_id': job.data.requestId }),
+    };
+    return inSpan('job', { kind: SpanKind.CONSUMER, parent, attributes, startTime: startedAt }, async (span) => {
+      const result = await this.handleNow(job, startedAt);
+      span.setAttributes({ 'pyexec.outcome': result.kind, 'pyexec.status': result.status });
+      return result;
+    });
+  }
+
+  private async handleNow(job: Job<ExecutionJobData>, startedAt: number): Promise<JobResult> {
     this.metrics.queueWait.observe((startedAt - job.timestamp) / 1000);
-    const outcome = await this.run(job);
+    const outcome = await inSpan('sandbox run', { attributes: { 'pyexec.timeout_seconds': job.data.timeout } }, async (span) => {
+      const ran = await this.run(job);
+      if (ran.termination === 'sandbox_error') setSpanError(span, ran.sandboxError ?? 'sandbox error');
+      span.setAttributes({ 'pyexec.termination': ran.termination, 'pyexec.run_time_ms': ran.runTimeMs, ...(ran.exitCode != null && { 'pyexec.exit_code': ran.exitCode }) });
+      return ran;
+    });
     const answer = answerOf(outcome, {
       timeoutSeconds: job.data.timeout,
       maxOutputFiles: this.config.maxOutputFiles,
@@ -108,13 +138,13 @@ export class ExecutionProcessor implements OnModuleInit, BeforeApplicationShutdo
 
   /** Metrics and the job's log line. */
   private record(job: Job<ExecutionJobData>, outcome: RunOutcome, answer: Answer, timing: JobTiming): void {
-    const ids = { jobId: job.id, requestId: job.data.requestId };
+    const ids = { jobId: job.id, requestId: job.data.requestId, keyName: job.data.keyName };
     if (outcome.termination === 'sandbox_error') {
       this.metrics.sandboxFailures.inc();
       this.logger.error({ ...ids, reason: outcome.sandboxError }, 'sandbox failure');
     }
     this.metrics.runDuration.observe(outcome.runTimeMs / 1000);
-    this.metrics.executions.inc({ outcome: answer.kind });
+    this.metrics.countExecution(answer.kind, job.data.keyName);
     this.logger.log({ ...ids, outcome: answer.kind, status: answer.status, ...timing }, 'job finished');
   }
 }

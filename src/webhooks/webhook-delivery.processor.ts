@@ -8,6 +8,7 @@ import * as https from 'node:https';
 import { firstValueFrom } from 'rxjs';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Metrics } from '../metrics/metrics.service';
+import { annotateSpan, contextOf, injectTraceHeaders, inSpan, SpanKind } from '../tracing/spans';
 import { forbiddenLiteralHost, guardedLookup } from './address-guard';
 import { DeliveryError, parseRetryAfter } from './retry-policy';
 import { WEBHOOK_QUEUE, WebhookJobData } from './webhook-job';
@@ -39,7 +40,18 @@ export class WebhookDeliveryProcessor implements OnModuleInit {
       .catch((error: Error) => this.logger.error(`webhook processing stopped: ${error.message}`));
   }
 
-  async deliver(job: Job<WebhookJobData>): Promise<void> {
+  /** One attempt, in a `webhook attempt` span (CLIENT) of the execution's trace; the POST carries its traceparent. */
+  deliver(job: Job<WebhookJobData>): Promise<void> {
+    const attributes = {
+      'http.request.method': 'POST',
+      'server.address': hostOf(job.data.url),
+      'pyexec.job_id': job.data.executionJobId,
+      'pyexec.webhook.attempt': job.attemptsMade + 1,
+    };
+    return inSpan('webhook attempt', { kind: SpanKind.CLIENT, parent: contextOf(job.data.traceparent), attributes }, () => this.attempt(job));
+  }
+
+  private async attempt(job: Job<WebhookJobData>): Promise<void> {
     const { url, body, executionJobId } = job.data;
     const attempt = job.attemptsMade + 1;
     const literal = this.config.webhookAllowPrivateHosts ? null : forbiddenLiteralHost(url);
@@ -52,8 +64,9 @@ export class WebhookDeliveryProcessor implements OnModuleInit {
       'X-Webhook-Timestamp': timestamp,
     };
     if (this.config.webhookSecret) headers['X-Webhook-Signature'] = signWebhook(this.config.webhookSecret, timestamp, body);
+    injectTraceHeaders(headers);
     try {
-      await firstValueFrom(
+      const response = await firstValueFrom(
         this.httpService.post(url, body, {
           ...this.agents,
           headers,
@@ -68,15 +81,27 @@ export class WebhookDeliveryProcessor implements OnModuleInit {
           validateStatus: (status) => status >= 200 && status < 300,
         }),
       );
+      annotateSpan({ 'http.response.status_code': response.status });
       this.metrics.webhookDeliveries.inc({ result: 'delivered' });
       this.logger.log({ jobId: executionJobId, attempt }, 'webhook delivered');
     } catch (error) {
       const failure = classify(error);
       const final = !failure.retryable || attempt >= (job.opts.attempts ?? 1);
+      if (isAxiosError(error) && error.response) annotateSpan({ 'http.response.status_code': error.response.status });
+      annotateSpan({ 'pyexec.webhook.final': final });
       this.metrics.webhookDeliveries.inc({ result: final ? 'failed' : 'retry' });
       this.logger.warn({ jobId: executionJobId, attempt, reason: failure.message, final }, 'webhook attempt failed');
       throw failure;
     }
+  }
+}
+
+/** The URL's host, for the span (never its path or query, which may hold a token). */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return 'invalid';
   }
 }
 

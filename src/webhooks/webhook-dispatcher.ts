@@ -4,6 +4,7 @@ import type { Job, Queue } from 'bull';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { WebhookState } from '../contract/job-status';
 import { ExecutionJobData, JobResult } from '../contract/job';
+import { currentTraceparent } from '../tracing/spans';
 import { WEBHOOK_BACKOFF, WEBHOOK_QUEUE, WebhookJobData } from './webhook-job';
 import { webhookPayload } from './webhook-payload';
 
@@ -15,10 +16,14 @@ export class WebhookDispatcher {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Idempotent: the delivery's job id is the execution's, so a re-run job adds no second one. */
+  /**
+   * Idempotent: the delivery's job id is the execution's, so a re-run job adds no second one. The
+   * delivery carries the active trace (the job's span), else the execution's own traceparent.
+   */
   async dispatch(jobId: string, data: ExecutionJobData, result: JobResult): Promise<void> {
+    const traceparent = currentTraceparent() ?? data.traceparent;
     await this.queue.add(
-      { url: data.webhookUrl!, body: JSON.stringify(webhookPayload(jobId, data, result)), executionJobId: jobId },
+      { url: data.webhookUrl!, body: JSON.stringify(webhookPayload(jobId, data, result)), executionJobId: jobId, ...(traceparent && { traceparent }) },
       {
         jobId,
         attempts: this.config.webhookMaxAttempts,

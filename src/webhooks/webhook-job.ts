@@ -7,4 +7,6 @@ export interface WebhookJobData {
   body: string;
   /** The execution's job id: the X-Webhook-Id receivers dedupe by. */
   executionJobId: string;
+  /** W3C traceparent of the span that queued the delivery: each attempt's span is its child. */
+  traceparent?: string;
 }

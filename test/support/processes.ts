@@ -63,9 +63,21 @@ export class ServiceProcess {
   }
 }
 
-/** The value of one Prometheus sample, e.g. metric('pyexec_executions_total{outcome="ok"}'). */
+/**
+ * The value of a Prometheus sample, e.g. metricValue(url, 'pyexec_executions_total{outcome="ok"}'):
+ * the sum of the samples of that name whose labels include the ones given (as a PromQL
+ * selector summed), so a label added to a metric does not change what a test reads.
+ */
 export async function metricValue(baseUrl: string, sample: string): Promise<number> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
-  return line ? Number(line.split(' ')[1]) : 0;
+  const [, name, wanted = ''] = /^([^{\s]+)(?:\{(.*)\})?$/.exec(sample)!;
+  const labels = (list: string): string[] => list.match(/[a-zA-Z_]\w*="(?:[^"\\]|\\.)*"/g) ?? [];
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const match = /^([^{\s]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const present = labels(match[2] ?? '');
+    if (labels(wanted).every((label) => present.includes(label))) total += Number(match[3]);
+  }
+  return total;
 }
