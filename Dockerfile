@@ -8,7 +8,7 @@
 #                 in Debian 12 and not on npm)
 #   app-build     npm ci, nest build (copies src/sandbox/harness/harness.py into dist/ as a
 #                 nest-cli asset), then prunes devDependencies
-#   runtime       node:20-bookworm-slim + python3 + nsjail's shared libraries + the Python
+#   runtime       node:24-bookworm-slim + python3 + nsjail's shared libraries + the Python
 #                 runtime, built the same way as scripts/setup.sh builds it (PyPI wheels only)
 #
 # nsjail-build and runtime are both Debian 12 (bookworm), so the nsjail binary links against the
@@ -36,7 +36,7 @@ RUN git clone --depth 1 --branch "${NSJAIL_TAG}" --recurse-submodules \
  && nsjail/nsjail --help >/dev/null 2>&1
 
 # ---------------------------------------------------------------------------------------------
-FROM node:20-bookworm-slim AS app-build
+FROM node:24-bookworm-slim AS app-build
 WORKDIR /app
 # No usage-analytics call from @scarf/scarf's install script during the build.
 ENV SCARF_ANALYTICS=false
@@ -50,7 +50,7 @@ RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
 # ---------------------------------------------------------------------------------------------
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 # python3, python3-venv: Debian's /usr/bin/python3 is the interpreter of the runtime venv (the
 #          jail bind-mounts /usr, /lib, /lib64 and /bin read-only; see src/sandbox/nsjail-args.ts).
 # libprotobuf32, libnl-route-3-200: nsjail's shared libraries (libnl-3-200 comes with the latter).

