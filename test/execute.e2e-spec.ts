@@ -155,6 +155,7 @@ describe('POST /v1/code/execute/python (synchronous)', () => {
 
   it('echoes no id when none was given', async () => {
     const res = await t.execute({ code: 'return 1' });
+    expect(res.status).toBe(200);
     expect(res.body).not.toHaveProperty('id');
   });
 });

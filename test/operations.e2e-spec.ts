@@ -1,4 +1,6 @@
+import Redis from 'ioredis';
 import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import request from 'supertest';
 import { cleanPrefix, KEY, startTestApp, TestApp, uniquePrefix } from './support/test-app';
 import { freePort, metricValue, ServiceProcess } from './support/processes';
@@ -6,6 +8,31 @@ import { waitUntil } from './support/wait';
 import { WebhookReceiver } from './support/webhook-receiver';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * The cgroup interface this host offers, read as src/sandbox/run-cgroups.ts (detectCgroups)
+ * picks it: v1 when the memory and pids controllers are v1 hierarchies, else v2 when
+ * /sys/fs/cgroup is the unified hierarchy.
+ */
+function hostCgroupMode(root = '/sys/fs/cgroup'): 'v1' | 'v2' | 'none' {
+  if (existsSync(`${root}/memory/cgroup.procs`) && existsSync(`${root}/pids/cgroup.procs`)) return 'v1';
+  if (existsSync(`${root}/cgroup.controllers`)) return 'v2';
+  return 'none';
+}
+
+/** Resolves once a Redis on this port answers PING; fails after `timeoutMs`. */
+async function redisAnswers(port: number, timeoutMs = 10_000): Promise<void> {
+  const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  redis.on('error', () => undefined);
+  try {
+    await waitUntil(async () => {
+      if (redis.status !== 'ready') await redis.connect().catch(() => redis.disconnect());
+      return (await redis.ping()) === 'PONG' ? true : undefined;
+    }, timeoutMs, `redis-server on :${port}`);
+  } finally {
+    redis.disconnect();
+  }
+}
 
 /** Sends at once (a supertest request only starts when awaited). */
 function execute(baseUrl: string, body: object): Promise<request.Response> {
@@ -33,12 +60,19 @@ describe('one api and two worker processes on one Redis', () => {
   });
 
   it('serves roles apart: the api runs no job, the workers serve no API', async () => {
-    const apiReady = await (await fetch(`${api.url}/health/ready`)).json();
-    expect(apiReady).toMatchObject({ role: 'api', status: 'ok' });
-    expect(apiReady.details).not.toHaveProperty('sandbox');
-    const workerReady = await (await fetch(`${workers[0].url}/health/ready`)).json();
-    expect(workerReady).toMatchObject({ role: 'worker', status: 'ok', details: { sandbox: { status: 'up', cgroups: 'v1' } } });
-    expect(workerReady.details.sandbox.enforced).toHaveProperty('memory');
+    const apiReady = await fetch(`${api.url}/health/ready`);
+    expect(apiReady.status).toBe(200);
+    const apiBody = await apiReady.json();
+    expect(apiBody).toMatchObject({ role: 'api', status: 'ok' });
+    expect(apiBody.details).not.toHaveProperty('sandbox');
+    const workerReady = await fetch(`${workers[0].url}/health/ready`);
+    expect(workerReady.status).toBe(200);
+    const workerBody = await workerReady.json();
+    // The mode this host has (v1 on hybrid hosts, v2 on unified ones), as the service detects it.
+    const mode = hostCgroupMode();
+    expect(mode).toMatch(/^v[12]$/);
+    expect(workerBody).toMatchObject({ role: 'worker', status: 'ok', details: { sandbox: { status: 'up', cgroups: mode } } });
+    expect(workerBody.details.sandbox.enforced).toHaveProperty('memory');
     expect((await execute(workers[0].url, { code: 'return 1' })).status).toBe(404);
   });
 
@@ -63,16 +97,24 @@ describe('one api and two worker processes on one Redis', () => {
       stdin: secret,
     });
     expect(res.status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The worker logs the job's end and the API the request's once the answer is out: wait for both lines.
+    const jobLine = await waitUntil(
+      async () => workers.flatMap((w) => w.logLines()).find((line) => line.jobId === res.body.job_id && line.msg === 'job finished'),
+      10_000,
+      'the worker\'s "job finished" line',
+    );
+    expect(jobLine).toMatchObject({ msg: 'job finished', outcome: 'ok', status: 200, requestId: expect.any(String) });
+    const requestLine = await waitUntil(
+      async () => api.logLines().find((line) => (line.req as { id?: string })?.id === jobLine.requestId && line.msg === 'request completed'),
+      10_000,
+      'the api\'s "request completed" line',
+    );
+    expect(requestLine).toMatchObject({ msg: 'request completed', req: { method: 'POST', path: '/v1/code/execute/python' }, res: { status: 200 } });
     for (const process of [api, ...workers]) {
       const text = process.output.join('');
       expect(text).not.toContain(secret);
       expect(text).not.toContain(KEY);
     }
-    const jobLine = workers.flatMap((w) => w.logLines()).find((line) => line.jobId === res.body.job_id);
-    expect(jobLine).toMatchObject({ msg: 'job finished', outcome: 'ok', status: 200, requestId: expect.any(String) });
-    const requestLine = api.logLines().find((line) => (line.req as { id?: string })?.id === jobLine!.requestId);
-    expect(requestLine).toMatchObject({ msg: 'request completed', req: { method: 'POST', path: '/v1/code/execute/python' }, res: { status: 200 } });
   });
 
   it('answers every client when a worker is SIGKILLed mid-job: the stalled job runs again elsewhere', async () => {
@@ -138,6 +180,7 @@ describe('shutdown past the grace period', () => {
       expect(receiver.received[0].body).toMatchObject({ code: 500, id: 'cut-off', job_id: accepted.body.job_id });
       expect(receiver.received[0].body.message).toMatch(/^The job failed: the worker shut down/);
       const status = await request(second.url).get(`/v1/jobs/${accepted.body.job_id}`).set('x-api-key', KEY);
+      expect(status.status).toBe(200);
       expect(status.body).toMatchObject({ status: 'failed', code: 500, webhook: { status: 'delivered' } });
     } finally {
       await first.stop();
@@ -159,7 +202,7 @@ describe('readiness follows Redis', () => {
   beforeAll(async () => {
     port = await freePort();
     redis = startRedis();
-    await waitUntil(async () => ((await fetch(`http://127.0.0.1:${port}`).catch((e: Error) => e)) instanceof Error ? undefined : true), 5000).catch(() => undefined);
+    await redisAnswers(port);
     t = await startTestApp('ready', { REDIS_URL: `redis://127.0.0.1:${port}` });
   }, 30_000);
   afterAll(async () => {
@@ -181,7 +224,9 @@ describe('readiness follows Redis', () => {
     expect(refused.body.error).toMatch(/Redis/);
     redis = startRedis();
     await waitUntil(async () => ((await request(t.url).get('/health/ready')).status === 200 ? true : undefined), 20_000, 'readiness back');
-    expect((await t.execute({ code: 'return 1' })).body.result).toBe(1);
+    const served = await t.execute({ code: 'return 1' });
+    expect(served.status).toBe(200);
+    expect(served.body.result).toBe(1);
   }, 40_000);
 });
 

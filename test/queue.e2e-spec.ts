@@ -40,7 +40,9 @@ describe('queue: admission bound, async 202 and webhooks', () => {
     }
     expect(accepted.map((res) => res.body.queue_length).sort()).toEqual([1, 2, 3]);
 
-    expect((await busy).body.result).toBe('done');
+    const done = await busy;
+    expect(done.status).toBe(200);
+    expect(done.body.result).toBe('done');
     await receiver.waitFor(3);
     const delivered = receiver.received.map((hook) => hook.body.id).sort();
     expect(delivered).toEqual(accepted.map((res) => res.body.id).sort());

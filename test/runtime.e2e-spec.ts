@@ -90,6 +90,7 @@ describe('the Python runtime', () => {
       ]);
       // Job status keeps the answer, files included.
       const job = await request(t.url).get(`/v1/jobs/${res.body.job_id}`).set('x-api-key', KEY);
+      expect(job.status).toBe(200);
       expect(job.body.response.files).toEqual(res.body.files);
     });
 
@@ -320,6 +321,7 @@ describe('an operator runtime (RUNTIME_REQUIREMENTS)', () => {
     expect(res.status).toBe(200);
     expect(res.body.result).toEqual(['1.16.0', true]);
     const runtime = await request(t.url).get('/v1/runtime').set('x-api-key', KEY);
+    expect(runtime.status).toBe(200);
     expect(runtime.body.packages).toEqual([{ name: 'six', version: '1.16.0' }]);
   });
 

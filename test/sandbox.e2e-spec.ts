@@ -80,6 +80,7 @@ describe('sandbox isolation (base rules)', () => {
   it('gives every run a fresh /tmp', async () => {
     const marker = randomBytes(8).toString('hex');
     const write = await t.execute({ code: `open("/tmp/marker", "w").write("${marker}")\nimport os\nreturn os.listdir("/tmp")` });
+    expect(write.status).toBe(200);
     expect(write.body.result).toEqual(['marker']);
     const read = await t.execute({ code: 'import os\nreturn os.listdir("/tmp")' });
     expect(read.status).toBe(200);

@@ -31,6 +31,7 @@ describe('TypeScript SDK (openapi-typescript + openapi-fetch)', () => {
     // The job it created, through the SDK's other operation.
     const job = await pyexec.GET('/v1/jobs/{job_id}', { params: { path: { job_id: result.job_id } } });
     expect(job.error).toBeUndefined();
+    expect(job.response.status).toBe(200);
     expect(job.data).toMatchObject({ job_id: result.job_id, id: 'request-123', status: 'completed', code: 200 });
     expect(job.data?.response).toMatchObject({ stdout: 'Hello, World!\n' });
   });
@@ -81,6 +82,7 @@ describe('TypeScript SDK (openapi-typescript + openapi-fetch)', () => {
 
   it('uploads a file, gets one back, and reads the runtime', async () => {
     const runtime = await pyexec.GET('/v1/runtime');
+    expect(runtime.response.status).toBe(200);
     expect(runtime.data?.packages.map((p) => p.name)).toContain('pandas');
     const { data, response } = await pyexec.POST('/v1/code/execute/python', {
       body: {

@@ -1,5 +1,7 @@
+import Redis from 'ioredis';
 import { createHmac } from 'node:crypto';
 import request from 'supertest';
+import { loadConfig } from '../src/config/app-config';
 import { KEY, OTHER_KEY, startTestApp, TestApp } from './support/test-app';
 import { waitUntil } from './support/wait';
 import { WebhookReceiver } from './support/webhook-receiver';
@@ -14,7 +16,7 @@ function jobStatus(t: TestApp, jobId: string, key = KEY) {
 function webhookSettled(t: TestApp, jobId: string) {
   return waitUntil(async () => {
     const res = await jobStatus(t, jobId);
-    return res.body.webhook && res.body.webhook.status !== 'pending' ? res.body : undefined;
+    return res.status === 200 && res.body.webhook && res.body.webhook.status !== 'pending' ? res.body : undefined;
   });
 }
 
@@ -23,6 +25,7 @@ describe('webhook delivery', () => {
   let receiver: WebhookReceiver;
   let hookUrl: string;
   const plans = new Map<string, (attempt: number) => number | 'hang'>();
+  let redis: Redis;
 
   beforeAll(async () => {
     t = await startTestApp('webhooks', {
@@ -40,11 +43,27 @@ describe('webhook delivery', () => {
       return plan ? plan(attempt) : 200;
     };
     hookUrl = await receiver.start();
+    redis = new Redis(loadConfig({ ...process.env, API_KEYS: 'x' }).redisUrl);
   });
   afterAll(async () => {
     await t.close();
     await receiver.stop();
+    redis.disconnect();
   });
+
+  /** Where Bull keeps a delivery job: whether it is done for good, or another attempt is still to come. */
+  async function deliveryQueueState(jobId: string) {
+    const key = (name: string) => `${t.prefix}:webhook-delivery:${name}`;
+    const [failed, completed, delayed, waiting, active, attemptsMade] = await Promise.all([
+      redis.zscore(key('failed'), jobId),
+      redis.zscore(key('completed'), jobId),
+      redis.zscore(key('delayed'), jobId),
+      redis.lpos(key('wait'), jobId),
+      redis.lpos(key('active'), jobId),
+      redis.hget(key(jobId), 'attemptsMade'),
+    ]);
+    return { failed: failed !== null, completed: completed !== null, delayed: delayed !== null, waiting: waiting !== null, active: active !== null, attemptsMade: Number(attemptsMade) };
+  }
 
   const hooksFor = (jobId: string) => receiver.received.filter((hook) => hook.headers['x-webhook-id'] === jobId);
 
@@ -64,6 +83,7 @@ describe('webhook delivery', () => {
   it('retries 500, 500 and succeeds once on attempt 3; the job status shows 3 attempts', async () => {
     plans.set('flaky', (attempt) => (attempt < 3 ? 500 : 200));
     const res = await t.execute({ code: 'return "x"', webhook_url: hookUrl, id: 'flaky' });
+    expect(res.status).toBe(202);
     const settled = await webhookSettled(t, res.body.job_id);
     expect(settled.webhook).toMatchObject({ status: 'delivered', attempts: 3 });
     const hooks = hooksFor(res.body.job_id);
@@ -75,6 +95,7 @@ describe('webhook delivery', () => {
   it('gives up after WEBHOOK_MAX_ATTEMPTS when the receiver always answers 500, and the result stays', async () => {
     plans.set('down', () => 500);
     const res = await t.execute({ code: 'return 2', webhook_url: hookUrl, id: 'down' });
+    expect(res.status).toBe(202);
     const settled = await webhookSettled(t, res.body.job_id);
     expect(settled.webhook).toEqual({ status: 'failed', attempts: 4, last_error: 'receiver answered 500' });
     expect(hooksFor(res.body.job_id)).toHaveLength(4);
@@ -84,15 +105,18 @@ describe('webhook delivery', () => {
   it('does not retry a 404', async () => {
     plans.set('gone', () => 404);
     const res = await t.execute({ code: 'pass', webhook_url: hookUrl, id: 'gone' });
+    expect(res.status).toBe(202);
     const settled = await webhookSettled(t, res.body.job_id);
     expect(settled.webhook).toEqual({ status: 'failed', attempts: 1, last_error: 'receiver answered 404' });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // No second attempt can come: Bull holds the delivery as failed for good, with nothing delayed or waiting.
+    expect(await deliveryQueueState(res.body.job_id)).toEqual({ failed: true, completed: false, delayed: false, waiting: false, active: false, attemptsMade: 1 });
     expect(hooksFor(res.body.job_id)).toHaveLength(1);
   });
 
   it('retries a receiver that never answers', async () => {
     plans.set('slow', (attempt) => (attempt === 1 ? 'hang' : 200));
     const res = await t.execute({ code: 'pass', webhook_url: hookUrl, id: 'slow' });
+    expect(res.status).toBe(202);
     const settled = await webhookSettled(t, res.body.job_id);
     expect(settled.webhook).toMatchObject({ status: 'delivered', attempts: 2, last_error: 'no answer within the attempt timeout' });
     expect(hooksFor(res.body.job_id)).toHaveLength(2);
@@ -123,6 +147,7 @@ describe('webhook delivery across a restart', () => {
     const env = { WEBHOOK_ALLOW_PRIVATE_HOSTS: 'true', WEBHOOK_RETRY_BASE_MS: '3000' };
     const first = await startTestApp('restart', env);
     const res = await first.execute({ code: 'return "survived"', webhook_url: hookUrl });
+    expect(res.status).toBe(202);
     await receiver.waitFor(1);
     await first.close(true);
     const second = await startTestApp('restart', { ...env, QUEUE_PREFIX: first.prefix });
@@ -149,6 +174,7 @@ describe('job status', () => {
 
   it('shows a synchronous job with its answer and times', async () => {
     const run = await t.execute({ code: 'print("hi")\nreturn 5', id: 'mine' });
+    expect(run.status).toBe(200);
     const res = await jobStatus(t, run.body.job_id);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ job_id: run.body.job_id, id: 'mine', status: 'completed', code: 200, response: run.body });
@@ -160,7 +186,10 @@ describe('job status', () => {
 
   it('shows a failed run as completed with its 400 answer', async () => {
     const failed = await t.execute({ code: 'raise ValueError("no")' });
-    expect((await jobStatus(t, failed.body.job_id)).body).toMatchObject({ status: 'completed', code: 400, response: { error: 'ValueError: no' } });
+    expect(failed.status).toBe(400);
+    const status = await jobStatus(t, failed.body.job_id);
+    expect(status.status).toBe(200);
+    expect(status.body).toMatchObject({ status: 'completed', code: 400, response: { error: 'ValueError: no' } });
   });
 
   it('shows an async job as running, then completed, with its webhook state', async () => {
@@ -168,19 +197,20 @@ describe('job status', () => {
     expect(res.status).toBe(202);
     const running = await waitUntil(async () => {
       const status = await jobStatus(t, res.body.job_id);
-      return status.body.status === 'running' ? status.body : undefined;
+      return status.status === 200 && status.body.status === 'running' ? status.body : undefined;
     });
     expect(running).toMatchObject({ id: null, webhook: { status: 'pending', attempts: 0 } });
     expect(running).not.toHaveProperty('response');
     const completed = await waitUntil(async () => {
       const status = await jobStatus(t, res.body.job_id);
-      return status.body.status === 'completed' ? status.body : undefined;
+      return status.status === 200 && status.body.status === 'completed' ? status.body : undefined;
     });
     expect(completed).toMatchObject({ code: 200, response: { result: 3 } });
   });
 
   it('answers 404 to another key and to unknown ids, identically', async () => {
     const run = await t.execute({ code: 'return 1' });
+    expect(run.status).toBe(200);
     const other = await jobStatus(t, run.body.job_id, OTHER_KEY);
     expect(other.status).toBe(404);
     const unknown = await jobStatus(t, '00000000-0000-4000-8000-000000000000');
