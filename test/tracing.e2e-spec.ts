@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { OtlpCollector, CollectedSpan } from './support/otlp-collector';
 import { freePort, ServiceProcess } from './support/processes';
@@ -65,6 +65,7 @@ describe('tracing: one trace per execution across the api and the worker', () =>
     }, 15_000, 'all spans of the trace exported');
     const tree = collector.render(traceId);
     console.log(`trace ${traceId} (caller span ${callerSpanId}):\n${tree}`);
+    mkdirSync(path.join(__dirname, '..', 'artifacts'), { recursive: true });
     writeFileSync(path.join(__dirname, '..', 'artifacts', 'trace-e2e.txt'), `trace ${traceId} (caller span ${callerSpanId}):\n${tree}\n`);
 
     // Nothing else in the trace: one span each.
