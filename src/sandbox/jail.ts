@@ -13,7 +13,7 @@ const MIB = 1024 * 1024;
 /** The run's CPU-time limit is its timeout plus this, × its CPUs. */
 const CPU_LIMIT_MARGIN_SECONDS = 2;
 
-const LOG_CAP = 64 * 1024;
+export const LOG_CAP = 64 * 1024;
 /** After SIGTERM nsjail kills the jail and removes what it made; SIGKILL only if it hangs. */
 const KILL_ESCALATION_MS = 2000;
 /**
@@ -21,7 +21,7 @@ const KILL_ESCALATION_MS = 2000;
  * given, then becomes nsjail, so the jail is in the cgroup from its first instruction.
  */
 const JOIN_CGROUP_SCRIPT = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; exec "$@"';
-const JOIN_FAILED = 125;
+export const JOIN_FAILED = 125;
 
 /** Caps on the files a run leaves in its working directory (figures included). */
 export interface OutputFileCaps {
@@ -43,18 +43,53 @@ export interface JailOptions {
 }
 
 /** The run's cgroup: nsjail itself runs in it too, one more process than the program may have. */
-function cgroupLimits(limits: RunLimits): CgroupLimits {
+export function cgroupLimits(limits: RunLimits): CgroupLimits {
   return { memoryBytes: limits.memoryMb * MIB, maxPids: limits.maxProcesses + 1, cpus: limits.cpus };
 }
 
 /** Room for the record: the return value's JSON, the output files in base64, and the framing. */
-function recordCap(limits: RunLimits, files: OutputFileCaps): number {
+export function recordCap(limits: RunLimits, files: OutputFileCaps): number {
   return limits.maxOutputBytes + Math.ceil(files.maxBytes / 3) * 4 + files.maxFiles * 1024 + 64 * 1024;
 }
 
 interface Ending {
   code: number | null;
   spawnError?: Error;
+}
+
+/**
+ * Starts nsjail, inside `cgroup` from its first instruction when there is one. Its descriptors:
+ * stdin, stdout, stderr, then nsjail's log and the harness's control socket at their numbers.
+ */
+export function spawnNsjail(nsjailPath: string, args: string[], cgroup: RunCgroup | undefined): ChildProcess {
+  const [command, commandArgs] = cgroup
+    ? ['/bin/sh', ['-c', JOIN_CGROUP_SCRIPT, 'sh', String(cgroup.procsFiles.length), ...cgroup.procsFiles, nsjailPath, ...args]]
+    : [nsjailPath, args];
+  const stdio = Array.from({ length: Math.max(NSJAIL_LOG_FD, CONTROL_FD) + 1 }, () => 'pipe' as const);
+  return spawn(command, commandArgs, { stdio, env: {} });
+}
+
+/** What the harness reads before it runs the code (harness.py, protocol). */
+export function harnessPayload(request: RunRequest, limits: RunLimits, options: Pick<JailOptions, 'jail' | 'matplotlibCache' | 'outputFiles'>): string {
+  const { cgroupLimits: cgroups, cpuCount } = options.jail;
+  // Never fires while the service watches (the deadline comes first); it ends a run the
+  // service can no longer stop (it died).
+  const cpus = cgroups ? limits.cpus : cpuCount;
+  return JSON.stringify({
+    code: request.code,
+    env: request.env,
+    files: (request.files ?? []).map(({ path, content }) => [path, content]),
+    matplotlib_cache: options.matplotlibCache,
+    limits: {
+      result_bytes: limits.maxOutputBytes,
+      cpu_seconds: cpuSecondsLimit(request.timeoutSeconds + CPU_LIMIT_MARGIN_SECONDS, cpus),
+      address_space_bytes: limits.memoryMb * MIB * (cgroups ? ADDRESS_SPACE_FACTOR : 1),
+      processes: cgroups ? null : limits.maxProcesses,
+      threads: Math.max(1, Math.floor(cpus)),
+      output_files: options.outputFiles.maxFiles,
+      output_files_bytes: options.outputFiles.maxBytes,
+    },
+  });
 }
 
 export function failedOutcome(sandboxError: string, runTimeMs: number, limits: RunLimits): RunOutcome {
@@ -120,20 +155,14 @@ export class Jail {
     let cgroup: RunCgroup | undefined;
     if (options.cgroups.mode !== 'none') {
       try {
-        cgroup = await options.cgroups.create(randomUUID(), cgroupLimits(limits));
+        cgroup = await options.cgroups.create(`run-${randomUUID()}`, cgroupLimits(limits));
       } catch (error) {
         return failedOutcome(`cannot create the run's cgroup: ${(error as Error).message}`, performance.now() - started, limits);
       }
     }
-    const { nsjailPath, harnessSource, jail, existingMounts } = options;
+    const { harnessSource, jail, existingMounts } = options;
     const args = buildNsjailArgs(jail, (mount) => existingMounts.has(mount), backstopSeconds, harnessSource);
-    const [command, commandArgs] = cgroup
-      ? ['/bin/sh', ['-c', JOIN_CGROUP_SCRIPT, 'sh', String(cgroup.procsFiles.length), ...cgroup.procsFiles, nsjailPath, ...args]]
-      : [nsjailPath, args];
-    // stdin, stdout, stderr, then nsjail's log and the harness's control socket at their numbers.
-    const stdio = Array.from({ length: Math.max(NSJAIL_LOG_FD, CONTROL_FD) + 1 }, () => 'pipe' as const);
-    const child = spawn(command, commandArgs, { stdio, env: {} });
-    return new Jail(options, child, cgroup, limits);
+    return new Jail(options, spawnNsjail(options.nsjailPath, args, cgroup), cgroup, limits);
   }
 
   private get logStream(): Socket {
@@ -165,27 +194,7 @@ export class Jail {
     if (this.handedOver) throw new Error('a jail runs one program only');
     this.handedOver = true;
     const handedOverAt = performance.now();
-    const { limits } = this;
-    const { cgroupLimits: cgroups, cpuCount } = this.options.jail;
-    // Never fires while the service watches (the deadline comes first); it ends a run the
-    // service can no longer stop (it died).
-    const cpus = cgroups ? limits.cpus : cpuCount;
-    const payload = {
-      code: request.code,
-      env: request.env,
-      files: (request.files ?? []).map(({ path, content }) => [path, content]),
-      matplotlib_cache: this.options.matplotlibCache,
-      limits: {
-        result_bytes: limits.maxOutputBytes,
-        cpu_seconds: cpuSecondsLimit(request.timeoutSeconds + CPU_LIMIT_MARGIN_SECONDS, cpus),
-        address_space_bytes: limits.memoryMb * MIB * (cgroups ? ADDRESS_SPACE_FACTOR : 1),
-        processes: cgroups ? null : limits.maxProcesses,
-        threads: Math.max(1, Math.floor(cpus)),
-        output_files: this.options.outputFiles.maxFiles,
-        output_files_bytes: this.options.outputFiles.maxBytes,
-      },
-    };
-    this.control.end(JSON.stringify(payload));
+    this.control.end(harnessPayload(request, this.limits, this.options));
     this.child.stdin!.end(request.stdin ?? '');
     this.deadline = setTimeout(() => this.stop('timeout'), request.timeoutSeconds * 1000);
     const ending = await this.ending;
@@ -254,7 +263,8 @@ export function parseRecord(text: string): HarnessRecord | null {
   if (files === null) return null;
   const filesLimit = FILES_LIMITS.find((limit) => limit === value.files_limit);
   if (value.files_limit !== undefined && filesLimit === undefined) return null;
-  const outputs = { files, ...(filesLimit && { filesLimit }) };
+  const status = typeof value.status === 'number' && Number.isInteger(value.status) ? value.status : undefined;
+  const outputs = { files, ...(filesLimit && { filesLimit }), ...(status !== undefined && { status }) };
   switch (value.kind) {
     case 'return':
       return 'result' in value ? { kind: 'return', result: value.result, ...outputs } : null;

@@ -1,4 +1,4 @@
-import { SECCOMP_POLICY } from './seccomp-policy';
+import { SECCOMP_POLICY, ZYGOTE_POLICY } from './seccomp-policy';
 
 /** The Python runtime (scripts/build-runtime.sh): a venv on the host, mounted read-only in the jail. */
 export interface RuntimeMount {
@@ -60,29 +60,86 @@ export function buildNsjailArgs(
   lifetimeSeconds: number,
   harnessSource: string,
 ): string[] {
+  return [
+    // inside:outside:count. A bare `--user 99999` would map the jail's user to host root.
+    '--user', `${JAIL_UID}:${JAIL_UID}:1`,
+    '--group', `${JAIL_UID}:${JAIL_UID}:1`,
+    '--time_limit', String(lifetimeSeconds),
+    '--seccomp_string', SECCOMP_POLICY,
+    // Never fires before the deadline; the harness lowers it to the run's own.
+    '--rlimit_cpu', String(cpuSecondsLimit(lifetimeSeconds, settings.cpuCount)),
+    ...commonArgs(settings, existingMounts),
+    '--', jailPython(settings.runtime), '-I', '-B', '-u', '-c', harnessSource, String(CONTROL_FD),
+  ];
+}
+
+/** The host uid the fork server's zygote runs as (uid 0 of the jail's user namespace; unprivileged outside). */
+export const ZYGOTE_HOST_UID = 99998;
+/** What the zygote needs to build each run's sandbox: namespaces and mounts, setuid/setgid, dropping capabilities. */
+const ZYGOTE_CAPABILITIES = ['CAP_SYS_ADMIN', 'CAP_SETUID', 'CAP_SETGID', 'CAP_SETPCAP'];
+
+/** The settings the zygote applies to every run's process (zygote.py, become_run). */
+export function zygoteRunSettings(settings: JailSettings): Record<string, unknown> {
+  return {
+    uid: JAIL_UID,
+    home_dir: HOME_DIR,
+    work_dir: WORK_DIR,
+    tmpfs_bytes: settings.tmpfsMb * 1024 * 1024,
+    shm_bytes: SHM_BYTES,
+    rlimits: {
+      RLIMIT_NOFILE: 256,
+      RLIMIT_FSIZE: settings.tmpfsMb * 1024 * 1024,
+      RLIMIT_CORE: 0,
+      RLIMIT_AS: (settings.cgroupLimits ? settings.maxMemoryMb * ADDRESS_SPACE_FACTOR : settings.maxMemoryMb) * 1024 * 1024,
+      ...(!settings.cgroupLimits && { RLIMIT_NPROC: settings.maxProcesses }),
+    },
+  };
+}
+
+/**
+ * nsjail's command line for a fork server: one long-lived jail whose zygote (uid 0 of its user
+ * namespace, mapped to an unprivileged host uid, with ZYGOTE_CAPABILITIES only) forks every run.
+ * Its seccomp policy lets the zygote build namespaces and mounts; each run gets the full policy.
+ */
+export function buildZygoteArgs(settings: JailSettings, existingMounts: (mount: string) => boolean, zygoteSource: string, config: object): string[] {
+  return [
+    '--user', `0:${ZYGOTE_HOST_UID}:1`,
+    '--user', `${JAIL_UID}:${JAIL_UID}:1`,
+    '--group', `0:${ZYGOTE_HOST_UID}:1`,
+    '--group', `${JAIL_UID}:${JAIL_UID}:1`,
+    ...ZYGOTE_CAPABILITIES.flatMap((capability) => ['--cap', capability]),
+    // Writable for the zygote's children to set their oom_score_adj before each mounts a
+    // read-only /proc of its own over it; no run ever sees this one.
+    '--proc_rw',
+    // No wall-clock limit: the zygote exits when the service closes its control socket.
+    '--time_limit', '0',
+    '--seccomp_string', ZYGOTE_POLICY,
+    // The zygote's CPU time grows with every run it serves; each run gets its own limit.
+    '--rlimit_cpu', 'inf',
+    ...commonArgs(settings, existingMounts),
+    '--', jailPython(settings.runtime), '-I', '-B', '-u', '-c', zygoteSource, String(CONTROL_FD), JSON.stringify(config),
+  ];
+}
+
+/** Flags both kinds of jail share: namespaces, descriptors, environment, mounts, rlimits. */
+function commonArgs(settings: JailSettings, existingMounts: (mount: string) => boolean): string[] {
+  const tmpfs = `size=${settings.tmpfsMb * 1024 * 1024},nr_inodes=4096,mode=1777`;
   const args = [
     '--mode', 'o',
     '--log_fd', String(NSJAIL_LOG_FD),
     '--pass_fd', String(CONTROL_FD),
     '--hostname', 'sandbox',
-    // inside:outside:count. A bare `--user 99999` would map the jail's user to host root.
-    '--user', `${JAIL_UID}:${JAIL_UID}:1`,
-    '--group', `${JAIL_UID}:${JAIL_UID}:1`,
     '--cwd', WORK_DIR,
-    '--time_limit', String(lifetimeSeconds),
     '--env', 'PATH=/usr/local/bin:/usr/bin:/bin',
     '--env', `HOME=${HOME_DIR}`,
     '--env', 'LANG=C.UTF-8',
-    '--mount', `none:${HOME_DIR}:tmpfs:size=${settings.tmpfsMb * 1024 * 1024},nr_inodes=4096,mode=1777`,
-    '--mount', `none:${WORK_DIR}:tmpfs:size=${settings.tmpfsMb * 1024 * 1024},nr_inodes=4096,mode=1777`,
+    '--mount', `none:${HOME_DIR}:tmpfs:${tmpfs}`,
+    '--mount', `none:${WORK_DIR}:tmpfs:${tmpfs}`,
     // multiprocessing's semaphores and queues need a small shared-memory tmpfs.
     '--mount', `none:/dev/shm:tmpfs:size=${SHM_BYTES},nr_inodes=256,mode=1777`,
-    '--seccomp_string', SECCOMP_POLICY,
     '--rlimit_fsize', String(settings.tmpfsMb),
     '--rlimit_nofile', '256',
     '--rlimit_core', '0',
-    // Never fires before the deadline; the harness lowers it to the run's own.
-    '--rlimit_cpu', String(cpuSecondsLimit(lifetimeSeconds, settings.cpuCount)),
   ];
   for (const mount of [...SYSTEM_MOUNTS, ...DEVICES].filter(existingMounts)) {
     args.push('--bindmount_ro', mount);
@@ -96,6 +153,5 @@ export function buildNsjailArgs(
     // Counted per host uid, so shared by concurrent runs: a weaker bound than the cgroup's.
     args.push('--rlimit_nproc', String(settings.maxProcesses));
   }
-  args.push('--', jailPython(settings.runtime), '-I', '-B', '-u', '-c', harnessSource, String(CONTROL_FD));
   return args;
 }

@@ -18,7 +18,7 @@ export interface NsjailRunnerOptions extends JailOptions {
   maxTimeoutSeconds: number;
 }
 
-function sameLimits(a: RunLimits, b: RunLimits): boolean {
+export function sameLimits(a: RunLimits, b: RunLimits): boolean {
   return a.memoryMb === b.memoryMb && a.maxProcesses === b.maxProcesses && a.cpus === b.cpus && a.maxOutputBytes === b.maxOutputBytes;
 }
 

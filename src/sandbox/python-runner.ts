@@ -41,6 +41,8 @@ export type HarnessRecord = (
   /** Regular files the run created or changed in its working directory, then its figures. */
   files: RunFile[];
   filesLimit?: FilesLimit;
+  /** The exit status the harness was about to exit with. */
+  status?: number;
 };
 
 /**

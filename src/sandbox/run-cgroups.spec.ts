@@ -34,7 +34,7 @@ describe('cgroup v2 driver', () => {
     expect(path.resolve(path.dirname(path.dirname(parent)))).toBe(path.resolve(base));
     expect(readFileSync(path.join(path.dirname(parent), 'cgroup.subtree_control'), 'utf8')).toBe('+memory +pids +cpu');
 
-    const run = await driver.create('abc', { memoryBytes: 256 * 1024 * 1024, maxPids: 65, cpus: 1 });
+    const run = await driver.create('run-abc', { memoryBytes: 256 * 1024 * 1024, maxPids: 65, cpus: 1 });
     const runDir = path.join(parent, 'run-abc');
     expect(run.procsFiles).toEqual([path.join(runDir, 'cgroup.procs')]);
     expect(readFileSync(path.join(runDir, 'memory.max'), 'utf8')).toBe(String(256 * 1024 * 1024));

@@ -38,7 +38,8 @@ export interface CgroupDriver {
   mode: CgroupMode;
   /** Why cgroups are not used, when they are not. */
   reason?: string;
-  create(runId: string, limits: CgroupLimits): Promise<RunCgroup>;
+  /** A cgroup `name` (run-… for a run) under this process's directory, with the limits set. */
+  create(name: string, limits: CgroupLimits): Promise<RunCgroup>;
   /** Removes run cgroups that processes of the service left behind (crash, SIGKILL). */
   sweep(): Promise<number>;
   /** Removes this process's own cgroup directories (shutdown). */
@@ -163,11 +164,11 @@ class CgroupV1Driver implements CgroupDriver {
     private readonly hasMemsw: boolean,
   ) {}
 
-  async create(runId: string, limits: CgroupLimits): Promise<RunCgroup> {
+  async create(name: string, limits: CgroupLimits): Promise<RunCgroup> {
     const dirs = {
-      memory: path.join(this.parents.memory, `run-${runId}`),
-      pids: path.join(this.parents.pids, `run-${runId}`),
-      cpu: path.join(this.parents.cpu, `run-${runId}`),
+      memory: path.join(this.parents.memory, name),
+      pids: path.join(this.parents.pids, name),
+      cpu: path.join(this.parents.cpu, name),
     };
     const all = Object.values(dirs);
     try {
@@ -215,8 +216,8 @@ class CgroupV2Driver implements CgroupDriver {
   readonly mode = 'v2';
   constructor(private readonly parent: string) {}
 
-  async create(runId: string, limits: CgroupLimits): Promise<RunCgroup> {
-    const dir = path.join(this.parent, `run-${runId}`);
+  async create(name: string, limits: CgroupLimits): Promise<RunCgroup> {
+    const dir = path.join(this.parent, name);
     try {
       await fs.mkdir(dir);
       await fs.writeFile(path.join(dir, 'memory.max'), String(limits.memoryBytes));

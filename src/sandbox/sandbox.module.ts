@@ -4,13 +4,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { APP_CONFIG, AppConfig, MAX_TIMEOUT_SECONDS } from '../config/app-config';
 import { DEVICES, HOME_DIR, SYSTEM_MOUNTS, WORK_DIR } from './nsjail-args';
+import { ForkServerRunner } from './fork-server-runner';
 import { NsjailRunner } from './nsjail-runner';
-import { PYTHON_RUNNER, RunLimits } from './python-runner';
+import { PYTHON_RUNNER, PythonRunner, RunLimits } from './python-runner';
 import { SandboxMonitor } from './sandbox-monitor';
 import { CgroupDriver, detectCgroups } from './run-cgroups';
 import { SANDBOX_STATUS, SandboxStatus } from './sandbox-status';
 
 const HARNESS_FILE = path.join(__dirname, 'harness', 'harness.py');
+const ZYGOTE_FILE = path.join(__dirname, 'harness', 'zygote.py');
 /** Where build-runtime.sh leaves matplotlib's font cache, inside the runtime. */
 const MATPLOTLIB_CACHE = 'share/pyexec/matplotlib';
 const CGROUP_DRIVER = Symbol('CGROUP_DRIVER');
@@ -55,14 +57,21 @@ function defaultRunLimits(config: AppConfig): RunLimits {
   return { memoryMb: config.sandboxMemoryMb, maxProcesses: config.sandboxMaxPids, cpus: config.sandboxCpus, maxOutputBytes: config.maxOutputBytes };
 }
 
-async function createRunner(config: AppConfig, cgroups: CgroupDriver, status: SandboxStatus): Promise<NsjailRunner> {
+/** The runner and what shutdown does with it. */
+type Runner = PythonRunner & { close(): Promise<void> };
+
+async function createRunner(config: AppConfig, cgroups: CgroupDriver, status: SandboxStatus): Promise<Runner> {
   const logger = new Logger('Sandbox');
   const swept = await cgroups.sweep();
   if (swept > 0) logger.warn(`removed ${swept} run cgroups left by a previous process`);
   const { runtime } = config;
-  const runner = new NsjailRunner({
+  const harness = readFileSync(HARNESS_FILE, 'utf8');
+  const options = {
     nsjailPath: config.nsjailPath,
-    harnessSource: readFileSync(HARNESS_FILE, 'utf8'),
+    // The harness's entry: read the payload from, and write the record to, the control descriptor.
+    harnessSource: `${harness}\nharness(int(sys.argv[1]))\n`,
+    zygoteSource: `${harness}\n${readFileSync(ZYGOTE_FILE, 'utf8')}`,
+    preload: config.sandboxPreload,
     jail: {
       runtime: { hostDir: runtime.dir, jailDir: runtime.jailDir },
       maxMemoryMb: config.sandboxMemoryMbCap,
@@ -78,8 +87,16 @@ async function createRunner(config: AppConfig, cgroups: CgroupDriver, status: Sa
     matplotlibCache: existsSync(path.join(runtime.dir, MATPLOTLIB_CACHE)) ? `${runtime.jailDir}/${MATPLOTLIB_CACHE}` : null,
     pool: { size: config.sandboxPoolSize, maxIdleMs: config.sandboxPoolMaxIdleSeconds * 1000 },
     maxTimeoutSeconds: MAX_TIMEOUT_SECONDS,
-  });
-  logger.log(config.sandboxPoolSize > 0 ? `${config.sandboxPoolSize} jails kept pre-started` : 'jails started on demand (SANDBOX_POOL_SIZE=0)');
+  };
+  const forkServers = config.sandboxForkServer && config.sandboxPoolSize > 0;
+  const runner = forkServers ? new ForkServerRunner(options) : new NsjailRunner(options);
+  logger.log(
+    forkServers
+      ? `${config.sandboxPoolSize} fork servers, preloading ${config.sandboxPreload.join(', ') || 'nothing'}`
+      : config.sandboxPoolSize > 0
+        ? `${config.sandboxPoolSize} one-shot jails kept pre-started (SANDBOX_FORKSERVER=0)`
+        : 'one-shot jails started on demand (SANDBOX_POOL_SIZE=0)',
+  );
   for (const [limit, how] of Object.entries(status.enforced)) logger.log(`limit ${limit}: ${how}`);
   for (const [limit, why] of Object.entries(status.notEnforced)) logger.warn(`limit ${limit} NOT enforced: ${why}`);
   return runner;
@@ -97,7 +114,7 @@ async function createRunner(config: AppConfig, cgroups: CgroupDriver, status: Sa
 export class SandboxModule implements OnApplicationShutdown {
   constructor(
     @Inject(CGROUP_DRIVER) private readonly cgroups: CgroupDriver,
-    @Inject(PYTHON_RUNNER) private readonly runner: NsjailRunner,
+    @Inject(PYTHON_RUNNER) private readonly runner: Runner,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {

@@ -38,6 +38,7 @@ export const FORBIDDEN_SIGNAL = 31;
 const EPERM = 1;
 const ENOSYS = 38;
 const EAFNOSUPPORT = 97;
+const AF_UNIX = 1;
 
 /** CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET */
 const CLONE_NEW_ANY = 0x7e020000;
@@ -49,46 +50,106 @@ const CLONE_NEW_ANY = 0x7e020000;
 const X32_SYSCALL_BIT = 0x40000000;
 const X32_SPAN = 0x240;
 
-const KILL_GROUPS = [
+/**
+ * A rule: an action for some system calls, optionally only when an argument matches. The same
+ * rules compile to kafel for nsjail (one-shot jails) and to BPF with libseccomp in the fork
+ * server's runs (zygote.py), so both modes enforce one policy.
+ */
+export interface SeccompRule {
+  action: 'kill' | { errno: number };
+  syscalls: string[];
+  /** Only when argument `arg` has any of `anyBits` set (a bit mask), or differs from `notEqual`. */
+  when?: { arg: number; kafelArgs: string; anyBits?: number; notEqual?: number };
+  /** The fork server's zygote needs this call to build a run's sandbox: the outer jail allows it. */
+  zygoteNeeds?: boolean;
+}
+
+const CLONE_ARGS = 'flags, stack, parent_tid, child_tid, tls';
+
+export const SECCOMP_RULES: SeccompRule[] = [
   // Reading or writing another process's memory, or controlling it.
-  'ptrace, process_vm_readv, process_vm_writev',
+  { action: 'kill', syscalls: ['ptrace', 'process_vm_readv', 'process_vm_writev'] },
   // New namespaces: a nested user namespace hands the program CAP_SYS_ADMIN over it, and with
   // that the whole mount/net/... kernel surface. glibc never passes CLONE_NEW* for fork,
   // threads or posix_spawn, so only a deliberate attempt matches.
-  `unshare, setns, clone(flags, stack, parent_tid, child_tid, tls) { (flags & ${CLONE_NEW_ANY}) != 0 }`,
+  { action: 'kill', syscalls: ['unshare'], zygoteNeeds: true },
+  { action: 'kill', syscalls: ['setns'] },
+  { action: 'kill', syscalls: ['clone'], when: { arg: 0, kafelArgs: CLONE_ARGS, anyBits: CLONE_NEW_ANY }, zygoteNeeds: true },
   // Mounting, old and new API (fails without CAP_SYS_ADMIN anyway; kept out as a clear signal).
-  'mount, umount, pivot_root, fsopen, fsconfig, fsmount, fspick, move_mount, open_tree, mount_setattr',
+  { action: 'kill', syscalls: ['mount'], zygoteNeeds: true },
+  { action: 'kill', syscalls: ['umount2', 'pivot_root', 'fsopen', 'fsconfig', 'fsmount', 'fspick', 'move_mount', 'open_tree', 'mount_setattr'] },
   // Loading code into the kernel, rebooting it, swapping, the "shocker" file-handle escape.
-  'bpf, init_module, finit_module, delete_module, kexec_load, kexec_file_load, reboot, swapon, swapoff, open_by_handle_at',
-];
-
-const ERRNO_GROUPS: Array<[number, string]> = [
+  {
+    action: 'kill',
+    syscalls: ['bpf', 'init_module', 'finit_module', 'delete_module', 'kexec_load', 'kexec_file_load', 'reboot', 'swapon', 'swapoff', 'open_by_handle_at'],
+  },
   // glibc (pthread_create, posix_spawn) tries clone3 first and falls back to clone only on
   // ENOSYS. clone3 passes its flags in memory, which seccomp cannot read, so it goes entirely.
-  [ENOSYS, 'clone3'],
+  { action: { errno: ENOSYS }, syscalls: ['clone3'] },
   // Networking: only AF_UNIX (socketpair, asyncio's self-pipe, multiprocessing). `import
   // socket` and libraries that create an AF_INET socket get a clean OSError instead of a kill.
-  [EAFNOSUPPORT, 'socket(domain, type, protocol) { domain != 1 }'],
+  { action: { errno: EAFNOSUPPORT }, syscalls: ['socket'], when: { arg: 0, kafelArgs: 'domain, type, protocol', notEqual: AF_UNIX } },
   // Large kernel attack surface that runtimes probe and fall back from (libuv/uvloop probe
   // io_uring; profilers probe perf; fault handlers probe userfaultfd).
-  [EPERM, 'io_uring_setup, io_uring_enter, io_uring_register, perf_event_open, userfaultfd'],
+  { action: { errno: EPERM }, syscalls: ['io_uring_setup', 'io_uring_enter', 'io_uring_register', 'perf_event_open', 'userfaultfd'] },
   // Kernel keyrings: shared kernel state, probed by Kerberos/credential libraries.
-  [EPERM, 'keyctl, add_key, request_key'],
+  { action: { errno: EPERM }, syscalls: ['keyctl', 'add_key', 'request_key'] },
   // Setting the clock (needs CAP_SYS_TIME anyway; EPERM is what the kernel itself answers).
   // Read-only adjtimex/clock_adjtime queries get EPERM too.
-  [EPERM, 'clock_settime, settimeofday, adjtimex, clock_adjtime'],
+  { action: { errno: EPERM }, syscalls: ['clock_settime', 'settimeofday', 'adjtimex', 'clock_adjtime'] },
 ];
 
 /** Every x32 syscall number answers ENOSYS, as on a kernel built without x32 (like this one). */
 const X32_ABI = Array.from({ length: X32_SPAN }, (_, i) => `SYSCALL[${X32_SYSCALL_BIT + i}]`).join(',');
 
-export const SECCOMP_POLICY: string = [
-  'POLICY pyexec {',
-  [
-    `KILL_PROCESS { ${KILL_GROUPS.join(', ')} }`,
-    ...ERRNO_GROUPS.map(([errno, rules]) => `ERRNO(${errno}) { ${rules} }`),
-    `ERRNO(${ENOSYS}) { ${X32_ABI} }`,
-  ].join(',\n'),
-  '}',
-  'USE pyexec DEFAULT ALLOW',
-].join('\n');
+/** kafel names umount2 `umount` (166 on x86-64). */
+const KAFEL_NAMES: Record<string, string> = { umount2: 'umount' };
+
+function kafelRule(rule: SeccompRule): string {
+  const names = rule.syscalls.map((name) => KAFEL_NAMES[name] ?? name);
+  if (!rule.when) return names.join(', ');
+  const [argName] = rule.when.kafelArgs.split(', ').slice(rule.when.arg, rule.when.arg + 1);
+  const test = rule.when.anyBits !== undefined ? `(${argName} & ${rule.when.anyBits}) != 0` : `${argName} != ${rule.when.notEqual}`;
+  return names.map((name) => `${name}(${rule.when!.kafelArgs}) { ${test} }`).join(', ');
+}
+
+function kafelPolicy(rules: SeccompRule[]): string {
+  const kill = rules.filter((rule) => rule.action === 'kill').map(kafelRule);
+  const errnos = new Map<number, string[]>();
+  for (const rule of rules) {
+    if (rule.action === 'kill') continue;
+    errnos.set(rule.action.errno, [...(errnos.get(rule.action.errno) ?? []), kafelRule(rule)]);
+  }
+  return [
+    'POLICY pyexec {',
+    [
+      `KILL_PROCESS { ${kill.join(', ')} }`,
+      ...[...errnos].map(([errno, list]) => `ERRNO(${errno}) { ${list.join(', ')} }`),
+      `ERRNO(${ENOSYS}) { ${X32_ABI} }`,
+    ].join(',\n'),
+    '}',
+    'USE pyexec DEFAULT ALLOW',
+  ].join('\n');
+}
+
+/** The policy of every run (nsjail's `--seccomp_string` for one-shot jails). */
+export const SECCOMP_POLICY: string = kafelPolicy(SECCOMP_RULES);
+
+/**
+ * The fork server's outer jail: the same policy less what the zygote needs to build each run's
+ * sandbox (unshare, clone into new namespaces, mount). Each run then gets the whole policy.
+ */
+export const ZYGOTE_POLICY: string = kafelPolicy(SECCOMP_RULES.filter((rule) => !rule.zygoteNeeds));
+
+/** The rules as libseccomp takes them (zygote.py): [arg, op, datum_a, datum_b] conditions. */
+export function libseccompRules(): { action: 'kill' | number; syscalls: string[]; conditions?: [number, string, number, number][] }[] {
+  return SECCOMP_RULES.map((rule) => {
+    const action = rule.action === 'kill' ? 'kill' : rule.action.errno;
+    const { when } = rule;
+    if (!when) return { action, syscalls: rule.syscalls };
+    if (when.notEqual !== undefined) return { action, syscalls: rule.syscalls, conditions: [[when.arg, 'ne', when.notEqual, 0]] };
+    // "any of these bits": one masked-equal condition per bit, each its own rule.
+    const bits = Array.from({ length: 32 }, (_, bit) => 2 ** bit).filter((bit) => (when.anyBits! & bit) !== 0);
+    return { action, syscalls: rule.syscalls, conditions: bits.map((bit) => [when.arg, 'masked_eq', bit, bit] as [number, string, number, number]) };
+  });
+}

@@ -1,6 +1,7 @@
-# The program nsjail starts inside every jail. It is passed to `python3 -c`, so nothing
-# has to be mounted for it; its one argument is the number of its control descriptor (a socket,
-# CONTROL_FD in nsjail-args.ts). Protocol, on that descriptor:
+# The harness: what runs the user's code, in a one-shot jail (`harness(control_fd)`, appended
+# by the runner) or in a child of the fork server (zygote.py, appended after this file). It is
+# passed to `python3 -c`, so nothing has to be mounted for it. Protocol, on the control
+# descriptor (a socket or pipes; its number is CONTROL_FD in nsjail-args.ts):
 #   in:  one JSON object, then EOF: {"code", "env", "files": [[path, base64]], "limits":
 #        {"result_bytes", "cpu_seconds", "address_space_bytes", "processes", "threads",
 #        "output_files", "output_files_bytes"}, "matplotlib_cache"}
@@ -20,7 +21,6 @@ import os
 import stat
 import sys
 
-CONTROL_FD = int(sys.argv[1])
 FILENAME = "<code>"
 ENTRY = "<module>"
 MAX_DEPTH = 64
@@ -38,10 +38,10 @@ class _ScanContext:
     memo = {}
 
 
-def read_payload():
+def read_payload(fd):
     chunks = []
     while True:
-        chunk = os.read(CONTROL_FD, 1 << 16)
+        chunk = os.read(fd, 1 << 16)
         if not chunk:
             break
         chunks.append(chunk)
@@ -384,8 +384,17 @@ def runtime_hooks(payload):
         except OSError:
             pass
         os.environ.setdefault("MPLCONFIGDIR", config)
+        preloaded = sys.modules.get("matplotlib")
+        if preloaded is not None:
+            preloaded.rcParams["backend"] = os.environ["MPLBACKEND"]
 
-    return FirstImport({"numpy": numeric, "matplotlib": plotting})
+    # Whichever loads a BLAS or OpenMP library first (numpy may be preloaded by the fork server,
+    # whose thread pools are sized already).
+    actions = {name: numeric for name in ("numpy", "scipy", "sklearn") if name not in sys.modules}
+    actions["matplotlib"] = plotting
+    if "matplotlib" in sys.modules:  # preloaded: its settings apply now
+        actions.pop("matplotlib")()
+    return FirstImport(actions)
 
 
 def run(payload):
@@ -464,28 +473,35 @@ def outputs_part(inputs, limits):
     )
 
 
-def write_record(record):
+def write_record(fd, record):
     data = record.encode()
     try:
         while data:
-            data = data[os.write(CONTROL_FD, data):]
+            data = data[os.write(fd, data):]
     except OSError:
         pass  # the program closed or replaced the descriptor: the caller sees no record
 
 
-def harness():
-    payload = read_payload()
+def harness(payload_fd, record_fd=None):
+    """Reads the payload, runs it, writes the record, and exits without the interpreter's teardown."""
+    record_fd = payload_fd if record_fd is None else record_fd
+    payload = read_payload(payload_fd)
     try:
         inputs = write_inputs(payload.get("files") or [])
     except BaseException as exc:
         error = "Could not write the input files: %s" % exc
-        write_record('{"kind":"exception","type":"InputFilesError","error":%s,"files":[]}' % quote(error))
+        write_record(record_fd, '{"kind":"exception","type":"InputFilesError","error":%s,"files":[]}' % quote(error))
         os._exit(1)
     record, status = run(payload)
     keep_open_figures()
     finish()
-    write_record(record + outputs_part(inputs, payload["limits"]))
+    # The status it exits with goes in the record too: a fork server answers without waiting for
+    # the run's namespaces to be torn down (a signal or a missing record still waits for them).
+    write_record(record_fd, record + (',"status":%d' % status) + outputs_part(inputs, payload["limits"]))
+    # Output is complete now, not once the address space is torn down (ms for a large one).
+    for fd in {0, 1, 2, payload_fd, record_fd}:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
     os._exit(status)
-
-
-harness()

@@ -1,0 +1,91 @@
+import { Logger } from '@nestjs/common';
+import { ForkServer, ForkServerOptions } from './fork-server';
+import { NsjailRunner, NsjailRunnerOptions, sameLimits } from './nsjail-runner';
+import { PythonRunner, RunOutcome, RunRequest } from './python-runner';
+
+/** A server that died (or could not start) is started again after this long. */
+const RESTART_DELAY_MS = 1000;
+/** How long a run waits for a slot's server to become ready before it takes a one-shot jail. */
+const READY_WAIT_MS = 5000;
+
+export type ForkServerRunnerOptions = ForkServerOptions & NsjailRunnerOptions;
+
+/**
+ * Runs programs in fork servers (fork-server.ts), one per pool slot, so a run costs a fork of
+ * an interpreter that has its modules loaded, not a cold start. A run with limits of its own,
+ * or one that finds no server ready in time, gets a one-shot jail instead (same isolation).
+ */
+export class ForkServerRunner implements PythonRunner {
+  private readonly logger = new Logger('Sandbox');
+  private readonly servers: (ForkServer | undefined)[];
+  private readonly oneShot: NsjailRunner;
+  private closed = false;
+
+  constructor(private readonly options: ForkServerRunnerOptions) {
+    this.oneShot = new NsjailRunner({ ...options, pool: { ...options.pool, size: 0 } });
+    this.servers = Array.from({ length: Math.max(1, options.pool.size) }, () => undefined);
+    this.servers.forEach((_, slot) => void this.startServer(slot));
+  }
+
+  private async startServer(slot: number): Promise<void> {
+    if (this.closed) return;
+    let server: ForkServer;
+    try {
+      server = await ForkServer.start(this.options);
+    } catch (error) {
+      this.logger.error(`fork server ${slot} could not start: ${(error as Error).message}`);
+      setTimeout(() => void this.startServer(slot), RESTART_DELAY_MS).unref();
+      return;
+    }
+    this.servers[slot] = server;
+    void server.ended.then(async () => {
+      if (this.servers[slot] === server) this.servers[slot] = undefined;
+      await server.dispose();
+      if (this.closed) return;
+      // A server stopped on purpose (deadline, output cap) is replaced at once; one that died on its own after a pause.
+      const quick = performance.now() - server.startedAt > 10_000;
+      if (!quick) this.logger.warn(`fork server ${slot} ended: ${server.diagnostics()}`);
+      setTimeout(() => void this.startServer(slot), quick ? 0 : RESTART_DELAY_MS).unref();
+    });
+  }
+
+  async run(request: RunRequest): Promise<RunOutcome> {
+    if (request.limits && !sameLimits(request.limits, this.options.defaultLimits)) return this.oneShot.run(request);
+    const server = await this.readyServer();
+    if (!server) return this.oneShot.run(request);
+    try {
+      return await server.run(request);
+    } catch (error) {
+      // It died between being claimed and the hand-over: the run takes a one-shot jail.
+      this.logger.warn(`fork server unusable: ${(error as Error).message}`);
+      return this.oneShot.run(request);
+    }
+  }
+
+  /** A free server that is ready, or becomes ready within READY_WAIT_MS; claimed (busy) for the caller. */
+  private async readyServer(): Promise<ForkServer | undefined> {
+    const deadline = performance.now() + READY_WAIT_MS;
+    while (performance.now() < deadline) {
+      const free = this.servers.filter((server): server is ForkServer => server !== undefined && !server.busy && !server.dead);
+      if (free.length === 0) return undefined;
+      const ready = await Promise.race(free.map((server) => server.whenReady().then((ok) => (ok ? server : undefined))));
+      if (ready && !ready.busy && !ready.dead) {
+        ready.busy = true; // claimed in the same tick as checked: no other run can take it
+        return ready;
+      }
+      if (!ready) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return undefined;
+  }
+
+  async abortAll(): Promise<void> {
+    const running = this.servers.filter((server): server is ForkServer => server !== undefined && server.busy);
+    for (const server of running) server.stop('aborted');
+    await Promise.all([...running.map((server) => server.ended), this.oneShot.abortAll()]);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.servers.map((server) => server?.dispose()), this.oneShot.close()]);
+  }
+}

@@ -1,0 +1,336 @@
+import { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { CappedOutput } from './capped-output';
+import { cgroupLimits, harnessPayload, JailOptions, LOG_CAP, parseRecord, recordCap, spawnNsjail } from './jail';
+import { buildZygoteArgs, CONTROL_FD, NSJAIL_LOG_FD, zygoteRunSettings } from './nsjail-args';
+import { RunOutcome, RunRequest, Termination } from './python-runner';
+import { RunCgroup } from './run-cgroups';
+import { FORBIDDEN_SIGNAL, libseccompRules } from './seccomp-policy';
+
+export interface ForkServerOptions extends JailOptions {
+  /** harness.py followed by zygote.py. */
+  zygoteSource: string;
+  /** Modules the zygote imports once, so that runs find them loaded. */
+  preload: string[];
+}
+
+/** Frame types of the zygote's protocol (zygote.py). */
+const FRAME = { run: 'R', ready: 'Y', stdout: 'O', stderr: 'E', record: 'C', done: 'D', exit: 'X', fatal: 'F' } as const;
+const HEADER_BYTES = 5;
+/** The zygote, nsjail and the intermediate processes of a parked and an ending run. */
+const SLOT_PIDS = 16;
+/** After SIGTERM nsjail kills the jail and removes what it made; SIGKILL only if it hangs. */
+const KILL_ESCALATION_MS = 2000;
+
+interface CurrentRun {
+  stdout: CappedOutput;
+  stderr: CappedOutput;
+  record: CappedOutput;
+  cgroup: RunCgroup | undefined;
+  startedAt: number;
+  deadline: NodeJS.Timeout;
+  termination: Termination;
+  outputLimitStream?: 'stdout' | 'stderr';
+  runTimeMs?: number;
+  resolve: ((outcome: RunOutcome) => void) | undefined;
+}
+
+/** The parked run process, ready for a program, and its cgroup (it is moved there when parked). */
+interface Parked {
+  cgroup: RunCgroup | undefined;
+}
+
+/** The host pid of a process of the jail, from its pid in the jail's pid namespace (NSpid). */
+async function hostPidOf(rootPid: number, jailPid: number): Promise<number> {
+  let generation = [rootPid];
+  for (let depth = 0; depth < 4 && generation.length > 0; depth++) {
+    const next: number[] = [];
+    for (const pid of generation) {
+      const children = await fs.readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+      next.push(...children.split(' ').filter(Boolean).map(Number));
+    }
+    for (const pid of next) {
+      const status = await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+      const nspid = /^NSpid:\s+(.*)$/m.exec(status)?.[1].split(/\s+/).map(Number);
+      if (nspid && nspid[1] === jailPid) return pid;
+    }
+    generation = next;
+  }
+  throw new Error(`no process ${jailPid} in the fork server's jail`);
+}
+
+/**
+ * One pool slot as a fork server: a long-lived nsjail whose zygote has the harness and the
+ * preload list imported, and forks a fresh sandboxed process per run (zygote.py). The service
+ * puts each run's process into a cgroup of its own before the run, and removes it after.
+ * A run that must be stopped (deadline, output cap, shutdown) stops the whole server; the
+ * runner starts a new one.
+ */
+export class ForkServer {
+  private readonly child: ChildProcess;
+  private readonly log = new CappedOutput(LOG_CAP);
+  private inbox: Buffer = Buffer.alloc(0);
+  private parked?: Promise<Parked>;
+  private current?: CurrentRun;
+  /** Runs whose output is complete, waiting for their wait status (X), oldest first. */
+  private readonly ending: CurrentRun[] = [];
+  private stopping = false;
+  private escalation?: NodeJS.Timeout;
+  readonly startedAt = performance.now();
+  /** Resolves when the server's process has ended. */
+  readonly ended: Promise<void>;
+  private readyWaiters: Array<(ready: boolean) => void> = [];
+  busy = false;
+  dead = false;
+
+  constructor(
+    private readonly options: ForkServerOptions,
+    private readonly slotCgroup: RunCgroup | undefined,
+  ) {
+    const { jail, existingMounts, zygoteSource, preload, defaultLimits } = options;
+    const config = {
+      ...zygoteRunSettings(jail),
+      preload,
+      threads: Math.max(1, Math.floor(jail.cgroupLimits ? defaultLimits.cpus : jail.cpuCount)),
+      seccomp: libseccompRules(),
+    };
+    const args = buildZygoteArgs(jail, (mount) => existingMounts.has(mount), zygoteSource, config);
+    this.child = spawnNsjail(options.nsjailPath, args, slotCgroup);
+    for (const stream of [this.child.stdin!, this.control, this.logStream]) stream.on('error', () => undefined);
+    this.logStream.on('data', (chunk: Buffer) => this.log.push(chunk));
+    this.child.stderr!.on('data', (chunk: Buffer) => this.log.push(chunk));
+    this.child.stdout!.resume();
+    this.control.on('data', (chunk: Buffer) => this.receive(chunk));
+    this.ended = new Promise((resolve) => {
+      this.child.on('error', () => undefined);
+      this.child.on('close', () => {
+        this.dead = true;
+        clearTimeout(this.escalation);
+        this.settleReady(false);
+        const failure = `the fork server ended (${this.diagnostics()})`;
+        const runs = [...this.ending.splice(0), ...(this.current ? [this.current] : [])];
+        this.current = undefined;
+        void Promise.all(runs.map((run) => this.finish(run, null, failure))).finally(resolve);
+      });
+    });
+  }
+
+  /** Creates the slot's cgroup (zygote and nsjail) and starts the server in it. */
+  static async start(options: ForkServerOptions): Promise<ForkServer> {
+    let slotCgroup: RunCgroup | undefined;
+    if (options.cgroups.mode !== 'none') {
+      const { maxMemoryMb, cpuCount } = options.jail;
+      slotCgroup = await options.cgroups.create(`slot-${randomUUID()}`, { memoryBytes: (maxMemoryMb + 512) * 1024 * 1024, maxPids: SLOT_PIDS, cpus: cpuCount });
+    }
+    return new ForkServer(options, slotCgroup);
+  }
+
+  private get control(): Socket {
+    return this.child.stdio[CONTROL_FD] as Socket;
+  }
+
+  private get logStream(): Socket {
+    return this.child.stdio[NSJAIL_LOG_FD] as Socket;
+  }
+
+  /** nsjail's and the zygote's own messages, for the reason of a failure. */
+  diagnostics(): string {
+    return this.log.text().trim().split('\n').slice(-5).join(' | ') || 'no message';
+  }
+
+  /** Resolves true once a run process is parked and in its cgroup, false if the server died first. */
+  whenReady(): Promise<boolean> {
+    if (this.dead) return Promise.resolve(false);
+    if (this.parked && !this.busy) return this.parked.then(() => true, () => false);
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  private settleReady(ready: boolean): void {
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const resolve of waiters) resolve(ready);
+  }
+
+  private receive(chunk: Buffer): void {
+    this.inbox = this.inbox.length === 0 ? chunk : Buffer.concat([this.inbox, chunk]);
+    while (this.inbox.length >= HEADER_BYTES) {
+      const length = this.inbox.readUInt32BE(0);
+      if (this.inbox.length < HEADER_BYTES + length) return;
+      const type = String.fromCharCode(this.inbox[4]);
+      const data = this.inbox.subarray(HEADER_BYTES, HEADER_BYTES + length);
+      this.inbox = this.inbox.subarray(HEADER_BYTES + length);
+      this.frame(type, data);
+    }
+  }
+
+  private frame(type: string, data: Buffer): void {
+    const run = this.current;
+    switch (type) {
+      case FRAME.ready:
+        this.parked = this.park(Number(data.toString()));
+        this.parked.then(
+          () => this.settleReady(true),
+          (error: Error) => {
+            this.log.push(Buffer.from(`cannot put the run process in its cgroup: ${error.message}\n`));
+            this.stop('sandbox_error');
+          },
+        );
+        return;
+      case FRAME.stdout:
+      case FRAME.stderr: {
+        if (!run) return;
+        const name = type === FRAME.stdout ? 'stdout' : 'stderr';
+        if (!run[name].push(data) && run.termination === 'exited') {
+          run.outputLimitStream = name;
+          this.stop('output_limit');
+        }
+        return;
+      }
+      case FRAME.record:
+        run?.record.push(data);
+        return;
+      case FRAME.done:
+        if (!run) return;
+        this.current = undefined;
+        run.runTimeMs = performance.now() - run.startedAt;
+        this.ending.push(run);
+        this.busy = false;
+        void this.answerEarly(run);
+        return;
+      case FRAME.exit: {
+        const ended = this.ending.shift();
+        if (ended) void this.finish(ended, Number(data.toString()));
+        return;
+      }
+      case FRAME.fatal:
+        this.log.push(Buffer.concat([Buffer.from('zygote: '), data, Buffer.from('\n')]));
+        return;
+    }
+  }
+
+  /** The parked process goes into a fresh run cgroup with the default limits. */
+  private async park(jailPid: number): Promise<Parked> {
+    if (this.options.cgroups.mode === 'none') return { cgroup: undefined };
+    const cgroup = await this.options.cgroups.create(`run-${randomUUID()}`, cgroupLimits(this.options.defaultLimits));
+    try {
+      const hostPid = await hostPidOf(this.child.pid!, jailPid);
+      for (const file of cgroup.procsFiles) await fs.writeFile(file, String(hostPid));
+      return { cgroup };
+    } catch (error) {
+      await cgroup.remove().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Hands a program to the parked process (the caller claimed the ready server: busy) and waits for its end. */
+  async run(request: RunRequest): Promise<RunOutcome> {
+    if (this.dead || !this.parked) {
+      this.busy = false;
+      throw new Error('the fork server is not ready');
+    }
+    this.busy = true;
+    const { cgroup } = await this.parked;
+    this.parked = undefined;
+    const limits = this.options.defaultLimits;
+    const payload = Buffer.from(harnessPayload(request, limits, this.options));
+    const stdin = Buffer.from(request.stdin ?? '');
+    const body = Buffer.alloc(4 + payload.length + stdin.length);
+    body.writeUInt32BE(payload.length, 0);
+    payload.copy(body, 4);
+    stdin.copy(body, 4 + payload.length);
+    const header = Buffer.alloc(HEADER_BYTES);
+    header.writeUInt32BE(body.length, 0);
+    header[4] = FRAME.run.charCodeAt(0);
+    return new Promise<RunOutcome>((resolve) => {
+      const run: CurrentRun = {
+        stdout: new CappedOutput(limits.maxOutputBytes),
+        stderr: new CappedOutput(limits.maxOutputBytes),
+        record: new CappedOutput(recordCap(limits, this.options.outputFiles)),
+        cgroup,
+        startedAt: performance.now(),
+        deadline: setTimeout(() => this.expire(run), request.timeoutSeconds * 1000),
+        termination: 'exited',
+        resolve,
+      };
+      this.current = run;
+      this.control.write(Buffer.concat([header, body]));
+    });
+  }
+
+  /**
+   * The deadline: a run in progress stops the server (408). A run already answered whose
+   * process lingers (it closed its output and went on) is killed through its cgroup.
+   */
+  private expire(run: CurrentRun): void {
+    if (run === this.current || !run.cgroup) {
+      this.stop('timeout');
+      return;
+    }
+    void run.cgroup.remove().catch(() => this.stop('timeout'));
+  }
+
+  /**
+   * A run whose harness wrote a record with its exit status is answered as soon as its output is
+   * complete, before its namespaces are torn down; its deadline still holds until its wait status.
+   */
+  private async answerEarly(run: CurrentRun): Promise<void> {
+    const record = run.record.overflowed ? null : parseRecord(run.record.text());
+    if (record?.status === undefined || run.termination !== 'exited') return;
+    this.answer(run, { exitCode: record.status, signal: null, record }, await run.cgroup?.usage().catch(() => undefined));
+  }
+
+  /** Ends a run with its wait status, or (null) because the server died; removes its cgroup. */
+  private async finish(run: CurrentRun, waitStatus: number | null, failure?: string): Promise<void> {
+    clearTimeout(run.deadline);
+    if (run.resolve) {
+      const exited = waitStatus !== null && waitStatus >= 0 && (waitStatus & 0x7f) === 0;
+      const signal = waitStatus !== null && waitStatus >= 0 && !exited ? waitStatus & 0x7f : null;
+      const died = waitStatus === null && run.termination === 'exited';
+      const record = run.record.overflowed || waitStatus === null ? null : parseRecord(run.record.text());
+      this.answer(
+        run,
+        { exitCode: exited ? (waitStatus! >> 8) & 0xff : null, signal, record, ...(died && { termination: 'sandbox_error' as const, sandboxError: failure }) },
+        await run.cgroup?.usage().catch(() => undefined),
+      );
+    }
+    await run.cgroup?.remove().catch(() => undefined);
+  }
+
+  private answer(run: CurrentRun, end: Pick<RunOutcome, 'exitCode' | 'signal' | 'record'> & Partial<RunOutcome>, usage?: Partial<RunOutcome>): void {
+    const resolve = run.resolve;
+    if (!resolve) return;
+    run.resolve = undefined;
+    resolve({
+      termination: run.termination,
+      limits: this.options.defaultLimits,
+      forbiddenOperation: end.signal === FORBIDDEN_SIGNAL,
+      stdout: run.stdout.text(),
+      stderr: run.stderr.text(),
+      runTimeMs: run.runTimeMs ?? performance.now() - run.startedAt,
+      outputLimitStream: run.outputLimitStream,
+      ...end,
+      ...usage,
+    });
+  }
+
+  /** Stops the server (and the run in it, which ends as `why`). */
+  stop(why: Termination): void {
+    if (this.current && this.current.termination === 'exited') this.current.termination = why;
+    if (this.stopping || this.dead) return;
+    this.stopping = true;
+    this.child.kill('SIGTERM');
+    this.escalation = setTimeout(() => this.child.kill('SIGKILL'), KILL_ESCALATION_MS);
+  }
+
+  /** Stops the server and removes its cgroups. */
+  async dispose(): Promise<void> {
+    this.stop('aborted');
+    await this.ended;
+    const parked = await this.parked?.catch(() => undefined);
+    await parked?.cgroup?.remove().catch(() => undefined);
+    await this.slotCgroup?.remove().catch(() => undefined);
+  }
+}

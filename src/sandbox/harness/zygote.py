@@ -1,0 +1,366 @@
+
+# The fork server ("zygote"), appended to harness.py and started once per pool slot inside a
+# long-lived nsjail, as uid 0 of the jail's user namespace (an unprivileged host uid) with the
+# few capabilities it needs to build each run's sandbox. It imports the harness and the preload
+# list, never runs user code itself, and per run forks a child that unshares fresh mount, pid,
+# net, ipc and uts namespaces and forks the run's process: pid 1 of its own pid namespace, with
+# fresh tmpfs mounts, its own /proc, the run's rlimits, uid/gid 99999, no capabilities,
+# no_new_privs and the seccomp policy of one-shot jails, applied before any user code. The
+# next run's process is forked and parked ahead, waiting for its payload.
+#
+# Its one argument (after the descriptor number) is a JSON config (fork-server.ts). Protocol on
+# the control socket, both ways: frames of a 4-byte big-endian length, a type byte and the data.
+#   in:  R  payload length (4 bytes), payload JSON (harness protocol), stdin bytes
+#   out: Y  pid of the parked process (in this jail's pid namespace): ready for a run
+#        O / E / C  stdout / stderr / record bytes of the run
+#        D  the run's output is complete (its process has exited or closed it all); the next
+#           run's process is parked right after, before the run's namespaces are torn down
+#        X  the wait status (decimal) of the oldest run that had D, once its namespaces are gone
+#        F  a fatal error; the zygote exits
+import ctypes
+import fcntl
+import gc
+import json
+import selectors
+import signal
+import struct
+
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x4000000, 0x8000000, 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 0x4000, 0x40000
+PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, PR_CAP_AMBIENT = 1, 24, 38, 22, 47
+PR_CAP_AMBIENT_CLEAR_ALL, SECCOMP_MODE_FILTER = 4, 2
+SCMP_ACT_ALLOW, SCMP_ACT_KILL_PROCESS, SCMP_FLTATR_ACT_BADARCH = 0x7FFF0000, 0x80000000, 2
+SCMP_CMP = {"ne": 1, "masked_eq": 7}
+HEADER = struct.Struct(">IB")
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+class SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint)]
+
+
+class SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(SockFilter))]
+
+
+class CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+class ArgCmp(ctypes.Structure):
+    _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int), ("datum_a", ctypes.c_uint64), ("datum_b", ctypes.c_uint64)]
+
+
+def check(result, what):
+    if result != 0:
+        raise OSError(ctypes.get_errno(), "%s failed: %s" % (what, os.strerror(ctypes.get_errno())))
+
+
+def compile_seccomp(rules):
+    """The runs' seccomp policy as BPF, compiled once with libseccomp; applied per run (install_seccomp)."""
+    seccomp = ctypes.CDLL("libseccomp.so.2", use_errno=True)
+    seccomp.seccomp_init.restype = ctypes.c_void_p
+    seccomp.seccomp_init.argtypes = [ctypes.c_uint32]
+    seccomp.seccomp_attr_set.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_uint32]
+    seccomp.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
+    seccomp.seccomp_rule_add_array.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint, ctypes.POINTER(ArgCmp)]
+    seccomp.seccomp_export_bpf.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    seccomp.seccomp_release.argtypes = [ctypes.c_void_p]
+    ctx = seccomp.seccomp_init(SCMP_ACT_ALLOW)
+    if not ctx:
+        raise OSError("seccomp_init failed")
+    try:
+        # Any other architecture (the i386 ABI) is killed, as kafel's filter does.
+        check(seccomp.seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS), "seccomp_attr_set")
+        for rule in rules:
+            action = SCMP_ACT_KILL_PROCESS if rule["action"] == "kill" else 0x00050000 | (rule["action"] & 0xFFFF)
+            conditions = rule.get("conditions") or [None]
+            for name in rule["syscalls"]:
+                number = seccomp.seccomp_syscall_resolve_name(name.encode())
+                if number < 0:
+                    raise OSError("unknown system call %s" % name)
+                for condition in conditions:
+                    args = (ArgCmp * 1)()
+                    count = 0
+                    if condition is not None:
+                        arg, op, datum_a, datum_b = condition
+                        args[0] = ArgCmp(arg, SCMP_CMP[op], datum_a, datum_b)
+                        count = 1
+                    check(seccomp.seccomp_rule_add_array(ctx, action, number, count, args), "seccomp_rule_add %s" % name)
+        read_end, write_end = os.pipe()
+        try:
+            check(seccomp.seccomp_export_bpf(ctx, write_end), "seccomp_export_bpf")
+            os.close(write_end)
+            write_end = -1
+            chunks = []
+            while True:
+                chunk = os.read(read_end, 1 << 16)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        finally:
+            os.close(read_end)
+            if write_end >= 0:
+                os.close(write_end)
+        return b"".join(chunks)
+    finally:
+        seccomp.seccomp_release(ctx)
+
+
+def install_seccomp(bpf):
+    count = len(bpf) // ctypes.sizeof(SockFilter)
+    program = (SockFilter * count).from_buffer_copy(bpf)
+    fprog = SockFprog(count, ctypes.cast(program, ctypes.POINTER(SockFilter)))
+    check(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0), "seccomp")
+
+
+def mount(source, target, fstype, flags, data):
+    check(libc.mount(source, target.encode(), fstype, flags, data), "mount %s" % target)
+
+
+def become_run(config, bpf, fds):
+    """In the run's process (pid 1 of its pid namespace): its sandbox, before any user code."""
+    import resource
+
+    mount(b"none", "/", None, MS_REC | MS_PRIVATE, None)
+    tmpfs = "size=%d,nr_inodes=4096,mode=1777" % config["tmpfs_bytes"]
+    for target in (config["home_dir"], config["work_dir"]):
+        mount(b"tmpfs", target, b"tmpfs", MS_NOSUID | MS_NODEV, tmpfs.encode())
+    mount(b"tmpfs", "/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, ("size=%d,nr_inodes=256,mode=1777" % config["shm_bytes"]).encode())
+    # Under memory pressure the run's processes go first, never the zygote (written through the
+    # outer jail's /proc, which the run's own hides next).
+    with open("/proc/self/oom_score_adj", "w") as adj:
+        adj.write("1000")
+    # A /proc of its own pid namespace, read-only, as in a one-shot jail.
+    mount(b"proc", "/proc", b"proc", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
+    for name, value in config["rlimits"].items():
+        resource.setrlimit(getattr(resource, name), (value, value))
+    os.chdir(config["work_dir"])
+    # The run's descriptors at 0..n-1 (stdin, stdout, stderr, payload, record, ready), nothing else.
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in fds]
+    for target, source in enumerate(high):
+        os.dup2(source, target)
+    os.closerange(len(fds), 1 << 16)
+    uid = config["uid"]
+    for capability in range(64):
+        libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0)
+    libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)  # from uid 0: the effective and permitted capabilities go
+    no_capabilities = (CapData * 2)()
+    check(libc.capset(ctypes.byref(CapHeader(0x20080522, 0)), no_capabilities), "capset")  # inheritable too
+    check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+    check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
+    install_seccomp(bpf)
+    # Random state is the run's own: `random` reseeds itself after fork; numpy's global one does not.
+    numpy_random = sys.modules.get("numpy.random")
+    if numpy_random is not None:
+        numpy_random.seed()
+
+
+def fork_run(config, bpf):
+    """Forks the next run's process and parks it; returns its pipes (Z's ends)."""
+    ends = {name: os.pipe() for name in ("payload", "stdin", "stdout", "stderr", "record", "status", "ready")}
+    pid = os.fork()
+    if pid == 0:
+        status = 70
+        try:
+            keep = {ends[n][i] for n, i in (("payload", 0), ("stdin", 0), ("stdout", 1), ("stderr", 1), ("record", 1), ("status", 1), ("ready", 1))}
+            for read_end, write_end in ends.values():
+                for fd in (read_end, write_end):
+                    if fd not in keep:
+                        os.close(fd)
+            os.close(config["control_fd"])
+            check(libc.unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET), "unshare")
+            run_pid = os.fork()
+            if run_pid == 0:
+                try:
+                    fds = [ends["stdin"][0], ends["stdout"][1], ends["stderr"][1], ends["payload"][0], ends["record"][1], ends["ready"][1]]
+                    os.close(ends["status"][1])
+                    become_run(config, bpf, fds)
+                    os.write(5, b"R\n")
+                    os.close(5)
+                except BaseException as exc:
+                    for fd in (5, ends["ready"][1]):  # after or before the descriptors were moved
+                        try:
+                            os.write(fd, ("E%s\n" % exc).encode())
+                            break
+                        except OSError:
+                            pass
+                    os._exit(71)
+                harness(3, 4)
+            os.write(ends["ready"][1], ("P%d\n" % run_pid).encode())
+            for fd in keep - {ends["status"][1]}:
+                os.close(fd)
+            _, wait_status = os.waitpid(run_pid, 0)
+            os.write(ends["status"][1], str(wait_status).encode())
+            status = 0
+        finally:
+            os._exit(status)
+    for name, (read_end, write_end) in ends.items():
+        os.close(read_end if name in ("payload", "stdin") else write_end)
+    child = {name: (write_end if name in ("payload", "stdin") else read_end) for name, (read_end, write_end) in ends.items()}
+    child["pid"] = pid
+    return child
+
+
+def read_all(fd):
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+class Zygote:
+    def __init__(self, config):
+        self.config = config
+        self.control = config["control_fd"]
+        self.bpf = compile_seccomp(config["seccomp"])
+        self.selector = selectors.DefaultSelector()
+        self.inbox = b""
+        self.child = None
+        self.pending = 0
+        # Runs whose output is complete, waiting for their wait status, oldest first.
+        self.ending = []
+
+    def send(self, kind, data=b""):
+        frame = HEADER.pack(len(data), ord(kind)) + data
+        while frame:
+            frame = frame[os.write(self.control, frame):]
+
+    def park(self):
+        self.child = fork_run(self.config, self.bpf)
+        # The intermediate child reports the run's pid (P), the run's process that it is ready (R).
+        ready = read_all(self.child["ready"])
+        os.close(self.child["ready"])
+        lines = ready.split(b"\n")
+        pids = [line[1:] for line in lines if line.startswith(b"P")]
+        if b"R" not in lines or len(pids) != 1:
+            raise OSError("the run's process could not be prepared: %s" % ready.decode(errors="replace").strip())
+        self.send("Y", pids[0])
+
+    def serve(self):
+        self.selector.register(self.control, selectors.EVENT_READ, "control")
+        self.park()
+        while True:
+            for key, _ in self.selector.select():
+                self.handle(key)
+
+    def handle(self, key):
+        what = key.data
+        if what == "control":
+            chunk = os.read(self.control, 1 << 20)
+            if not chunk:
+                os._exit(0)  # the service is gone: so is the zygote, and every run with it
+            self.inbox += chunk
+            self.take_frames()
+        elif what == "status":
+            # The run's status can be read before its last output is (same select round).
+            ending = next(child for child in self.ending + [self.child] if child["status"] == key.fd)
+            chunk = os.read(key.fd, 64)
+            if chunk:
+                ending["wait_status"] = ending.get("wait_status", b"") + chunk
+                return
+            self.selector.unregister(key.fd)
+            os.close(key.fd)
+            os.waitpid(ending["pid"], 0)
+            ending["done"] = True
+            self.flush_statuses()
+        elif what in ("stdout", "stderr", "record"):
+            chunk = os.read(key.fd, 1 << 16)
+            if chunk:
+                self.send({"stdout": "O", "stderr": "E", "record": "C"}[what], chunk)
+                return
+            self.selector.unregister(key.fd)
+            os.close(key.fd)
+            self.pending -= 1
+            if self.pending == 0:
+                self.end_run()
+        else:  # a pipe into the run: payload or stdin
+            buffer = self.child["out_" + what]
+            try:
+                written = os.write(key.fd, buffer[:1 << 16])
+            except BrokenPipeError:
+                written = len(buffer)
+            self.child["out_" + what] = buffer = buffer[written:]
+            if not buffer:
+                self.selector.unregister(key.fd)
+                os.close(key.fd)
+
+    def take_frames(self):
+        while len(self.inbox) >= HEADER.size:
+            length, kind = HEADER.unpack_from(self.inbox)
+            if len(self.inbox) < HEADER.size + length:
+                return
+            data = self.inbox[HEADER.size:HEADER.size + length]
+            self.inbox = self.inbox[HEADER.size + length:]
+            if kind == ord("R") and self.child is not None and "out_payload" not in self.child:
+                self.start_run(data)
+            else:
+                self.send("F", b"unexpected frame")
+                os._exit(1)
+
+    def start_run(self, data):
+        (payload_length,) = struct.unpack_from(">I", data)
+        child = self.child
+        child["out_payload"] = data[4:4 + payload_length]
+        child["out_stdin"] = data[4 + payload_length:]
+        for name in ("payload", "stdin"):
+            os.set_blocking(child[name], False)
+            self.selector.register(child[name], selectors.EVENT_WRITE, name)
+        for name in ("stdout", "stderr", "record", "status"):
+            self.selector.register(child[name], selectors.EVENT_READ, name)
+        self.pending = 3
+
+    def end_run(self):
+        child = self.child
+        for name in ("payload", "stdin"):
+            if child["out_" + name]:
+                self.selector.unregister(child[name])
+                os.close(child[name])
+        self.ending.append(child)
+        self.send("D")
+        self.flush_statuses()
+        self.park()
+
+    def flush_statuses(self):
+        """X frames go out in the order of the runs, each after its D."""
+        while self.ending and self.ending[0].get("done"):
+            self.send("X", self.ending.pop(0).get("wait_status") or b"-1")
+
+
+def zygote_main():
+    config = json.loads(sys.argv[2])
+    config["control_fd"] = int(sys.argv[1])
+    # Thread pools of preloaded numeric libraries are sized when they load: to the default CPUs.
+    threads = {name: str(config["threads"]) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+    os.environ.update(threads)
+    for module in config["preload"]:
+        try:
+            __import__(module)
+        except ImportError as exc:
+            print("pyexec zygote: cannot preload %s: %s" % (module, exc), file=sys.stderr)
+    for name in threads:
+        del os.environ[name]
+    # Everything loaded so far stays out of the garbage collector's way: fewer pages copied per run.
+    gc.collect()
+    gc.freeze()
+    zygote = Zygote(config)
+    try:
+        zygote.serve()
+    except BaseException as exc:
+        try:
+            zygote.send("F", ("%s: %s" % (type(exc).__name__, exc)).encode(errors="replace"))
+        finally:
+            os._exit(1)
+
+
+zygote_main()

@@ -1,0 +1,186 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { startTestApp, TestApp } from './support/test-app';
+import { waitUntil } from './support/wait';
+
+/**
+ * Cross-run isolation: nothing of one run reaches another, whichever way the pool works. The
+ * test script runs this file with the fork server (the default), with one-shot pre-started
+ * jails (SANDBOX_FORKSERVER=0) and with jails started on demand (SANDBOX_POOL_SIZE=0).
+ */
+const forkServer = process.env.SANDBOX_FORKSERVER !== '0' && process.env.SANDBOX_POOL_SIZE !== '0';
+
+/** Host processes whose command line holds `marker`. */
+function hostProcessesWith(marker: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** Host pids of the zygotes of the app whose cgroups are under `group` (SANDBOX_CGROUP_PARENT). */
+function zygotePids(group: string): number[] {
+  const groupDir = `/sys/fs/cgroup/pids/${group}`;
+  const pids: number[] = [];
+  for (const instance of readdirSync(groupDir, { withFileTypes: true }).filter((entry) => entry.isDirectory())) {
+    for (const slot of readdirSync(`${groupDir}/${instance.name}`).filter((name) => name.startsWith('slot-'))) {
+      for (const pid of readFileSync(`${groupDir}/${instance.name}/${slot}/cgroup.procs`, 'utf8').split('\n').filter(Boolean)) {
+        try {
+          // The zygote is pid 1 of its jail; its forks (the runs' parents) share its command line.
+          const nspid = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1].trim().split(/\s+/);
+          if (nspid?.at(-1) === '1' && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('zygote_main')) pids.push(Number(pid));
+        } catch {
+          /* gone */
+        }
+      }
+    }
+  }
+  return pids;
+}
+
+describe('cross-run isolation', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('isolation', { WORKER_CONCURRENCY: '2' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+  const run = async (code: string, timeout = 20) => {
+    const res = await t.execute({ code, timeout });
+    return res;
+  };
+
+  it(`runs in ${forkServer ? 'a fork of a zygote with numpy and pandas preloaded' : 'a fresh interpreter'}`, async () => {
+    const res = await run('import sys\nreturn ["numpy" in sys.modules, "pandas" in sys.modules, sys.modules["__main__"].__name__]');
+    expect(res.status).toBe(200);
+    expect(res.body.result).toEqual([forkServer, forkServer, '__main__']);
+  });
+
+  it('random state differs between runs: random, numpy.random, os.urandom, secrets', async () => {
+    const code = 'import os, random, secrets, numpy\nreturn [random.random(), float(numpy.random.random()), os.urandom(8).hex(), secrets.token_hex(8)]';
+    const results = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await run(code);
+      expect(res.status).toBe(200);
+      results.push(res.body.result);
+    }
+    for (let column = 0; column < 4; column++) {
+      expect(new Set(results.map((row) => row[column])).size).toBe(results.length);
+    }
+  });
+
+  it('module state, sys.modules, files and env a run changes are not seen by the next', async () => {
+    const change = [
+      'import json, os, sys, numpy',
+      'json.dumps = lambda *a, **k: "patched"',
+      'numpy.add = None',
+      'sys.modules["pyexec_leak"] = type(sys)("pyexec_leak")',
+      'os.environ["PYEXEC_LEAK"] = "1"',
+      'open("/tmp/leak", "w").write("x")',
+      'open("leak.txt", "w").write("x")',
+      'import builtins\nbuiltins.print = None',
+      'return json.dumps({})',
+    ].join('\n');
+    const changed = await run(change);
+    expect(changed.status).toBe(200);
+    expect(changed.body.result).toBe('patched');
+    for (let i = 0; i < 3; i++) {
+      const check = await run(
+        'import json, os, sys, numpy\nprint("printing works")\nreturn [json.dumps({"a": 1}), numpy.add is not None, "pyexec_leak" in sys.modules, "PYEXEC_LEAK" in os.environ, os.listdir("/tmp"), os.listdir(".")]',
+      );
+      expect(check.status).toBe(200);
+      expect(check.body.stdout).toBe('printing works\n');
+      expect(check.body.result).toEqual(['{"a": 1}', true, false, false, [], []]);
+    }
+  });
+
+  it('a process a run leaves behind is gone when the run is answered', async () => {
+    const marker = `pyexec-leftover-${randomBytes(6).toString('hex')}`;
+    const code = [
+      'import os, subprocess',
+      `subprocess.Popen(["/usr/bin/python3", "-c", "import time; time.sleep(600)", "${marker}"], start_new_session=True)`,
+      'if os.fork() == 0:',
+      '    os.setsid()',
+      `    os.execv("/usr/bin/sleep", ["/usr/bin/sleep", "600", "${marker}"])`,
+      'return "started"',
+    ].join('\n');
+    const res = await run(code);
+    expect(res.status).toBe(200);
+    expect(res.body.result).toBe('started');
+    await waitUntil(async () => (hostProcessesWith(marker).length === 0 ? true : undefined), 5000, 'leftover processes gone');
+  });
+
+  it('a run sees only its own processes: it cannot signal, trace or read the zygote or another run', async () => {
+    // One run stays alive while another looks for it.
+    const waiting = run('import time, os\ntime.sleep(3)\nreturn os.getpid()');
+    const code = [
+      'import ctypes, errno, os, signal',
+      'pids = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())',
+      'refused = []',
+      'for pid in range(2, 400):',
+      '    try:',
+      '        os.kill(pid, signal.SIGKILL)',
+      '        refused.append(("killed", pid))',
+      '    except ProcessLookupError:',
+      '        pass',
+      '    except PermissionError:',
+      '        refused.append(("permission", pid))',
+      'return [pids, refused, os.getpid(), os.getppid()]',
+    ].join('\n');
+    const probe = await run(code);
+    expect(probe.status).toBe(200);
+    // Pid 1 is the run itself; no other process exists in its pid namespace to signal.
+    expect(probe.body.result).toEqual([[1], [], 1, 0]);
+    const ptrace = await run('import ctypes\nctypes.CDLL(None, use_errno=True).ptrace(16, 1, 0, 0)');
+    expect(ptrace.status).toBe(400);
+    expect(ptrace.body.error).toMatch(/^Forbidden operation attempted/);
+    const other = await waiting;
+    expect(other.status).toBe(200);
+    expect(other.body.result).toBe(1);
+  });
+
+  it('a run that corrupts its own interpreter affects nobody else', async () => {
+    const corrupt = await run('import ctypes\nctypes.memset(id(0), 0, 64)\nctypes.string_at(0)');
+    expect(corrupt.status).toBe(400);
+    expect(corrupt.body.error).toMatch(/^Process killed by SIG(SEGV|BUS|ABRT)$/);
+    for (let i = 0; i < 3; i++) {
+      const after = await run('import numpy\nreturn [sum(range(10)), int(numpy.arange(4).sum())]');
+      expect(after.status).toBe(200);
+      expect(after.body.result).toEqual([45, 6]);
+    }
+  });
+});
+
+describe('a fork server whose zygote dies', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('zygote-death', { WORKER_CONCURRENCY: '1', SANDBOX_FORKSERVER: '1', SANDBOX_POOL_SIZE: '1' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('answers the run it was serving with a clear 500, and is rebuilt for the next runs', async () => {
+    const before = await waitUntil(async () => (zygotePids(t.prefix).length > 0 ? zygotePids(t.prefix) : undefined), 20_000, 'a zygote');
+    const marker = `pyexec-zygote-death-${randomBytes(6).toString('hex')}`;
+    // supertest sends on then(): start it now.
+    const running = t.execute({ code: `import subprocess\nsubprocess.run(["/usr/bin/python3", "-c", "import time; time.sleep(30)", "${marker}"])\nreturn 1`, timeout: 20 }).then((res) => res);
+    await waitUntil(async () => (hostProcessesWith(marker).length > 0 ? true : undefined), 10_000, 'the run in progress');
+    for (const pid of before) process.kill(pid, 'SIGKILL');
+    const answer = await running;
+    expect(answer.status).toBe(500);
+    expect(answer.body.error).toBe('The sandbox failed to run the program');
+    expect(hostProcessesWith(marker)).toEqual([]);
+    const after = await waitUntil(async () => {
+      const res = await t.execute({ code: 'import sys\nreturn "pandas" in sys.modules' });
+      return res.status === 200 && res.body.result === true ? res : undefined;
+    }, 30_000, 'a rebuilt fork server');
+    expect(after.body.result).toBe(true);
+    const now = zygotePids(t.prefix);
+    expect(now.length).toBe(1);
+    expect(now.filter((pid) => before.includes(pid))).toEqual([]);
+  });
+});
