@@ -27,7 +27,7 @@ import struct
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x4000000, 0x8000000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 0x4000, 0x40000
-PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, PR_CAP_AMBIENT = 1, 24, 38, 22, 47
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, PR_CAP_AMBIENT = 1, 4, 24, 38, 22, 47
 PR_CAP_AMBIENT_CLEAR_ALL, SECCOMP_MODE_FILTER = 4, 2
 SCMP_ACT_ALLOW, SCMP_ACT_KILL_PROCESS, SCMP_FLTATR_ACT_BADARCH = 0x7FFF0000, 0x80000000, 2
 SCMP_CMP = {"ne": 1, "masked_eq": 7}
@@ -156,6 +156,9 @@ def become_run(config, bpf, fds):
     no_capabilities = (CapData * 2)()
     check(libc.capset(ctypes.byref(CapHeader(0x20080522, 0)), no_capabilities), "capset")  # inheritable too
     check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+    # Changing uid made the process undumpable (its /proc files root's); a one-shot jail's program
+    # is dumpable after its exec: the same here, so that it reads its own /proc/1/* alike.
+    check(libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "dumpable")
     check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
     install_seccomp(bpf)
     # Random state is the run's own: `random` reseeds itself after fork; numpy's global one does not.
