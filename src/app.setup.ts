@@ -1,7 +1,10 @@
 import { ArgumentMetadata, INestApplication, ValidationError, ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { AllExceptionsFilter, JsonTooDeepError } from './common/all-exceptions.filter';
 import { ApiError } from './common/api-error';
+import { JSON_TOO_DEEP, jsonDeeperThan, MAX_JSON_DEPTH } from './common/json-depth';
+import { methodNotAllowed } from './common/method-not-allowed';
+import { NOT_NULL } from './common/optional';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { setupOpenApi } from './openapi/openapi';
 import { httpServerSpans } from './tracing/http-spans';
@@ -18,9 +21,16 @@ export function maxBodyBytes(config: AppConfig): number {
 function flatten(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((error) => {
     const property = parent ? `${parent}.${error.property}` : error.property;
+    // A null where a value is required says only that, with the field's full path.
+    if (error.constraints?.[NOT_NULL]) return [`${property} must not be null`];
     const own = Object.values(error.constraints ?? {});
     return [...own, ...flatten(error.children ?? [], property)];
   });
+}
+
+/** body-parser's `verify` hook: 400 for a body nested deeper than MAX_JSON_DEPTH (without recursion). */
+function refuseDeepJson(_request: unknown, _response: unknown, raw: Buffer): void {
+  if (jsonDeeperThan(raw, MAX_JSON_DEPTH)) throw new JsonTooDeepError(JSON_TOO_DEEP);
 }
 
 /** The request's validation, in a span of its own when tracing is on. */
@@ -36,7 +46,9 @@ export function configureApp(app: INestApplication): void {
   const config = app.get<AppConfig>(APP_CONFIG);
   // First, so that a request's span covers all it does (only when main.ts started tracing).
   if (tracingEnabled()) app.use(httpServerSpans);
-  (app as NestExpressApplication).useBodyParser('json', { limit: maxBodyBytes(config) });
+  app.use(methodNotAllowed((app as NestExpressApplication).getHttpAdapter().getInstance()));
+  // The depth is checked on the raw bytes, before parsing: the validation pipe recurses.
+  (app as NestExpressApplication).useBodyParser('json', { limit: maxBodyBytes(config), verify: refuseDeepJson } as { limit: number });
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useGlobalPipes(
     new TracedValidationPipe({

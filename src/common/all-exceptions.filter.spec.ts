@@ -2,7 +2,7 @@ import { ArgumentsHost, BadRequestException, HttpException, HttpStatus, Logger, 
 import * as bodyParser from 'body-parser';
 import type { Request, Response } from 'express';
 import { PassThrough } from 'node:stream';
-import { AllExceptionsFilter, errorResponse, sendError } from './all-exceptions.filter';
+import { AllExceptionsFilter, errorResponse, JsonTooDeepError, sendError } from './all-exceptions.filter';
 import { ApiError } from './api-error';
 
 /** The error body-parser itself raises for a JSON body (as app.setup.ts installs it). */
@@ -49,6 +49,11 @@ describe('errorResponse', () => {
     expect(errorResponse(tooLarge)).toEqual({ status: 413, body: { error: 'Request body too large' } });
     const malformed = await bodyParserError('{"code": ');
     expect(errorResponse(malformed)).toEqual({ status: 400, body: { error: 'Malformed JSON in request body' } });
+  });
+
+  it('maps a body nested too deep (thrown from the verify hook) to 400 with details', () => {
+    const problem = 'JSON nested deeper than 64 levels';
+    expect(errorResponse(new JsonTooDeepError(problem))).toEqual({ status: 400, body: { error: `Invalid request: ${problem}`, details: [problem] } });
   });
 
   it('names an unknown body-parser error type generically, and treats a 5xx "body-parser" error as unexpected', () => {

@@ -20,6 +20,12 @@ const BODY_PARSER_MESSAGES: Record<string, string> = {
   'charset.unsupported': 'Unsupported charset',
 };
 
+/** Thrown from body-parser's `verify` hook (app.setup.ts) for a body nested too deep; body-parser passes it on. */
+export class JsonTooDeepError extends Error {
+  readonly status = 400;
+  readonly type = 'entity.too.deep';
+}
+
 /** The one mapper from anything thrown to the answer: status, the `{ error, ... }` body, and what to log. */
 export function errorResponse(exception: unknown): { status: number; body: ErrorBody; reason?: string } {
   if (exception instanceof ApiError) return { status: exception.getStatus(), body: exception.body, reason: exception.reason };
@@ -27,6 +33,9 @@ export function errorResponse(exception: unknown): { status: number; body: Error
     const payload = exception.getResponse();
     const message = typeof payload === 'string' ? payload : (payload as { message?: string | string[] }).message;
     return { status: exception.getStatus(), body: { error: [message ?? exception.message].flat().join('; ') } };
+  }
+  if (exception instanceof JsonTooDeepError) {
+    return { status: HttpStatus.BAD_REQUEST, body: { error: `Invalid request: ${exception.message}`, details: [exception.message] } };
   }
   if (isBodyParserError(exception) && exception.status >= 400 && exception.status < 500) {
     return { status: exception.status, body: { error: BODY_PARSER_MESSAGES[exception.type] ?? 'Unreadable request body' } };

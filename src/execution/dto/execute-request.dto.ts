@@ -7,7 +7,7 @@ import {
   IsInt,
   IsNotEmpty,
   IsNumber,
-  IsOptional,
+  IsObject,
   IsString,
   IsUrl,
   Matches,
@@ -18,6 +18,7 @@ import {
   ValidateNested,
   ValidationOptions,
 } from 'class-validator';
+import { IsOmittable } from '../../common/optional';
 import { DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS } from '../../config/app-config';
 import { filePathProblem, filePathsProblem, MAX_FILE_PATH_BYTES, MAX_INPUT_FILES } from '../../contract/input-files';
 
@@ -149,13 +150,13 @@ export class InputFileDto {
 )
 export class RunLimitsDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 16, description: 'Memory of the whole run in MiB (default `SANDBOX_MEMORY_MB`, cap `SANDBOX_MEMORY_MB_CAP`).', example: 512 })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(16)
   memory_mb?: number;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, description: 'Processes and threads (default `SANDBOX_MAX_PIDS`, cap `SANDBOX_MAX_PIDS_CAP`).', example: 64 })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1)
   max_processes?: number;
@@ -166,7 +167,7 @@ export class RunLimitsDto {
     description: 'CPU time per wall second, in cores, 2 decimals at most (default `SANDBOX_CPUS`, cap `SANDBOX_CPUS_CAP`); thread pools of numeric libraries are sized to it.',
     example: 1,
   })
-  @IsOptional()
+  @IsOmittable()
   @IsNumber({ maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false })
   @Min(0.01)
   cpus?: number;
@@ -177,7 +178,7 @@ export class RunLimitsDto {
     description: 'Cap on stdout, on stderr and on the JSON of the return value, each, in bytes (default `MAX_OUTPUT_BYTES`, cap `MAX_OUTPUT_BYTES_CAP`).',
     example: 1048576,
   })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1024)
   max_output_bytes?: number;
@@ -205,7 +206,7 @@ export class ExecuteRequestDto {
     default: DEFAULT_TIMEOUT_SECONDS,
     example: 10,
   })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(MAX_TIMEOUT_SECONDS)
@@ -219,7 +220,7 @@ export class ExecuteRequestDto {
       'Optional absolute http or https URL. When given, the call answers 202 at once and the result is POSTed to this URL when the job ends. Hosts that are or resolve to loopback, private, link-local or metadata addresses are refused (400) unless the server sets `WEBHOOK_ALLOW_PRIVATE_HOSTS`.',
     example: 'https://example.com/webhook',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(2048)
   @IsUrl(
@@ -234,7 +235,7 @@ export class ExecuteRequestDto {
     maxLength: 256,
     example: 'request-123',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(256)
   id?: string;
@@ -245,9 +246,11 @@ export class ExecuteRequestDto {
     type: [EnvVarDto],
     maxItems: MAX_ENV_VARS,
   })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(MAX_ENV_VARS)
+  // ValidateNested alone would accept arrays as items (it validates an array's elements instead).
+  @IsObject({ each: true, message: 'each item of env must be an object {name, value}' })
   @ValidateNested({ each: true })
   @Type(() => EnvVarDto)
   env?: EnvVarDto[];
@@ -257,7 +260,7 @@ export class ExecuteRequestDto {
     description: "Optional standard input of the program, at most 1 MiB. Without it stdin is empty (`input()` raises `EOFError` at once).",
     example: 'Ada\n',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxBytes(MAX_STDIN_BYTES)
   stdin?: string;
@@ -267,16 +270,18 @@ export class ExecuteRequestDto {
     type: [InputFileDto],
     maxItems: MAX_INPUT_FILES,
   })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(MAX_INPUT_FILES)
   @HasDistinctPaths()
+  @IsObject({ each: true, message: 'each item of files must be an object {path, content}' })
   @ValidateNested({ each: true })
   @Type(() => InputFileDto)
   files?: InputFileDto[];
 
   @ApiPropertyOptional({ type: () => RunLimitsDto })
-  @IsOptional()
+  @IsOmittable()
+  @IsObject({ message: 'limits must be an object' })
   @ValidateNested()
   @Type(() => RunLimitsDto)
   limits?: RunLimitsDto;
