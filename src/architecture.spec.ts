@@ -19,7 +19,7 @@ export const ALLOWED: Record<string, string[]> = {
   'rate-limit': ['auth', 'common', 'config'],
   openapi: ['auth'],
   // The sandbox knows nothing of HTTP or queues: its limits come through configuration.
-  sandbox: ['config', 'metrics'],
+  sandbox: ['config', 'metrics', 'common/address-policy', 'common/deadline'],
   // Job data, the answer to a run and the status vocabularies: shared, depending on no user of it.
   contract: ['sandbox', 'common'],
   webhooks: ['contract', 'config', 'common', 'metrics', 'tracing'],

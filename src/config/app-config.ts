@@ -9,6 +9,31 @@ export const BUNDLED_RUNTIME = path.resolve(__dirname, '..', '..', '.tools', 'ru
 /** The manifest build-runtime.sh writes last into a complete runtime. */
 export const RUNTIME_MANIFEST = 'pyexec-runtime.json';
 
+/** One entry of EGRESS_ALLOWED_HOSTS: a host name (`*.` for its subdomains) or IP address, and a port or any. */
+export interface EgressHost {
+  host: string;
+  /** Null: the HTTP and HTTPS ports (80, 443). */
+  port: number | null;
+}
+
+const EGRESS_ENTRY = /^(?:\[([0-9a-fA-F:.]+)\]|((?:\*\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*))(?::(\d{1,5}))?$/;
+
+function readEgressHosts(read: Reader): EgressHost[] {
+  const value = read.raw('EGRESS_ALLOWED_HOSTS');
+  if (value === undefined) return [];
+  const hosts: EgressHost[] = [];
+  for (const entry of value.split(',').map((item) => item.trim()).filter(Boolean)) {
+    const match = EGRESS_ENTRY.exec(entry);
+    const port = match?.[3] === undefined ? null : Number(match[3]);
+    if (!match || (port !== null && (port < 1 || port > 65535))) {
+      read.problems.push(`EGRESS_ALLOWED_HOSTS: "${entry}" is not a host name, *.domain or IP address with an optional :port`);
+      continue;
+    }
+    hosts.push({ host: (match[1] ?? match[2]).toLowerCase(), port });
+  }
+  return hosts;
+}
+
 /** The Python runtime user code runs with (a venv built by scripts/build-runtime.sh). */
 export interface RuntimeConfig {
   /** The venv on this host. */
@@ -81,6 +106,13 @@ export interface AppConfig {
   sandboxForkServer: boolean;
   /** Modules each fork server imports once, so that runs find them loaded. */
   sandboxPreload: string[];
+  /** Hosts runs with `network: true` may reach through the egress proxy; empty: egress is off. */
+  egressAllowedHosts: EgressHost[];
+  egressAllowPrivateHosts: boolean;
+  /** Bytes in and out, per run. */
+  egressMaxBytes: number;
+  /** Connections per run. */
+  egressMaxConnections: number;
   sandboxCgroupParent: string;
   maxOutputBytes: number;
   webhookSecret: string | null;
@@ -219,6 +251,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sandboxPoolSize: read.int('SANDBOX_POOL_SIZE', workerConcurrency, 0, 256),
     sandboxPoolMaxIdleSeconds: read.int('SANDBOX_POOL_MAX_IDLE_SECONDS', 60, 1, 3600),
     sandboxForkServer: read.bool('SANDBOX_FORKSERVER', true),
+    egressAllowedHosts: readEgressHosts(read),
+    egressAllowPrivateHosts: read.bool('EGRESS_ALLOW_PRIVATE_HOSTS', false),
+    egressMaxBytes: read.int('EGRESS_MAX_BYTES', 10 * MIB, 1024, 1024 * MIB),
+    egressMaxConnections: read.int('EGRESS_MAX_CONNECTIONS', 32, 1, 1024),
     sandboxPreload: read.list('SANDBOX_PRELOAD', ['numpy', 'pandas'], /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'module names'),
     sandboxCgroupParent: read.string('SANDBOX_CGROUP_PARENT', 'pyexec'),
     maxOutputBytes,

@@ -13,6 +13,8 @@ export interface ExecutionJobData {
   files?: RunFile[];
   /** The limits the request asked for, within the caps; absent: the sandbox's defaults. */
   limits?: RunLimits;
+  /** The run may reach the egress allowlist (checked against the server's egress at submission). */
+  network?: true;
   id?: string;
   webhookUrl?: string;
   /** Fingerprint of the API key that submitted the job (never the key itself). */

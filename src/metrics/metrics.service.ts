@@ -42,6 +42,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly egressConnections = new Counter({
+    name: 'pyexec_egress_connections_total',
+    help: 'Connections runs with network: true asked the egress proxy for, by result (allowed or refused)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
   readonly sandboxFailures = new Counter({
     name: 'pyexec_sandbox_failures_total',
     help: 'Runs the sandbox itself failed to carry out, and failed sandbox health checks',

@@ -117,6 +117,7 @@ export class ExecutionProcessor implements OnModuleInit, BeforeApplicationShutdo
       timeoutSeconds: data.timeout,
       files: data.files,
       limits: data.limits,
+      network: data.network,
     });
     if (outcome.termination === 'aborted') {
       this.logger.warn({ jobId: job.id, requestId: data.requestId, outcome: 'aborted' }, 'job stopped by shutdown');

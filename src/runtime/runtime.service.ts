@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { APP_CONFIG, AppConfig, DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS } from '../config/app-config';
 import { MAX_INPUT_FILES } from '../contract/input-files';
 import { WORK_DIR } from '../sandbox/nsjail-args';
+import { egressHostList } from '../sandbox/sandbox.module';
 import { RuntimeDto, RuntimePackageDto } from './dto/runtime.dto';
 
 /** Asks the runtime's own interpreter (isolated: its site-packages only) what it holds. */
@@ -61,7 +62,7 @@ export class RuntimeService {
         max_output_files: config.maxOutputFiles,
         max_output_files_bytes: config.maxOutputFilesBytes,
       },
-      network: { egress: false, allowed_hosts: [] },
+      network: { egress: config.egressAllowedHosts.length > 0, allowed_hosts: egressHostList(config) },
     };
   }
 

@@ -50,7 +50,7 @@ export class ForkServerRunner implements PythonRunner {
   }
 
   async run(request: RunRequest): Promise<RunOutcome> {
-    if (request.limits && !sameLimits(request.limits, this.options.defaultLimits)) return this.oneShot.run(request);
+    if (request.network || (request.limits && !sameLimits(request.limits, this.options.defaultLimits))) return this.oneShot.run(request);
     const server = await this.readyServer();
     if (!server) return this.oneShot.run(request);
     try {

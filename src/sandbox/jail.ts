@@ -2,7 +2,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { CappedOutput } from './capped-output';
-import { ADDRESS_SPACE_FACTOR, buildNsjailArgs, CONTROL_FD, cpuSecondsLimit, JailSettings, NSJAIL_LOG_FD } from './nsjail-args';
+import { EGRESS_SOCKET } from './egress-proxy';
+import { ADDRESS_SPACE_FACTOR, buildNsjailArgs, CONTROL_FD, cpuSecondsLimit, EGRESS_DIR, EGRESS_PORT, JailSettings, NSJAIL_LOG_FD } from './nsjail-args';
 import { readNsjailLog } from './nsjail-log';
 import { FilesLimit, HarnessRecord, RunFile, RunLimits, RunOutcome, RunRequest, Termination } from './python-runner';
 import { CgroupDriver, CgroupLimits, RunCgroup } from './run-cgroups';
@@ -75,9 +76,12 @@ export function harnessPayload(request: RunRequest, limits: RunLimits, options: 
   // Never fires while the service watches (the deadline comes first); it ends a run the
   // service can no longer stop (it died).
   const cpus = cgroups ? limits.cpus : cpuCount;
+  const proxy = `http://127.0.0.1:${EGRESS_PORT}`;
   return JSON.stringify({
     code: request.code,
-    env: request.env,
+    // With network: requests, httpx and urllib go through the forwarder to the egress proxy.
+    env: request.network ? { HTTP_PROXY: proxy, HTTPS_PROXY: proxy, http_proxy: proxy, https_proxy: proxy, ...request.env } : request.env,
+    ...(request.network && { egress: { socket: `${EGRESS_DIR}/${EGRESS_SOCKET}`, port: EGRESS_PORT } }),
     files: (request.files ?? []).map(({ path, content }) => [path, content]),
     matplotlib_cache: options.matplotlibCache,
     limits: {
@@ -150,7 +154,7 @@ export class Jail {
    * Creates the run's cgroup for `limits` and starts nsjail in it. `backstopSeconds` bounds the
    * jail's whole life in nsjail itself, in case the service dies and cannot stop it.
    */
-  static async start(options: JailOptions, backstopSeconds: number, limits = options.defaultLimits): Promise<Jail | RunOutcome> {
+  static async start(options: JailOptions, backstopSeconds: number, limits = options.defaultLimits, egressSocketDir?: string): Promise<Jail | RunOutcome> {
     const started = performance.now();
     let cgroup: RunCgroup | undefined;
     if (options.cgroups.mode !== 'none') {
@@ -161,7 +165,7 @@ export class Jail {
       }
     }
     const { harnessSource, jail, existingMounts } = options;
-    const args = buildNsjailArgs(jail, (mount) => existingMounts.has(mount), backstopSeconds, harnessSource);
+    const args = buildNsjailArgs(jail, (mount) => existingMounts.has(mount), backstopSeconds, harnessSource, egressSocketDir);
     return new Jail(options, spawnNsjail(options.nsjailPath, args, cgroup), cgroup, limits);
   }
 

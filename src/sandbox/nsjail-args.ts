@@ -1,4 +1,4 @@
-import { SECCOMP_POLICY, ZYGOTE_POLICY } from './seccomp-policy';
+import { EGRESS_SECCOMP_POLICY, SECCOMP_POLICY, ZYGOTE_POLICY } from './seccomp-policy';
 
 /** The Python runtime (scripts/build-runtime.sh): a venv on the host, mounted read-only in the jail. */
 export interface RuntimeMount {
@@ -35,6 +35,9 @@ export function cpuSecondsLimit(wallSeconds: number, cpus: number): number {
 /** The program's working directory (its files in and out) and its HOME, each a tmpfs of its own. */
 export const WORK_DIR = '/workspace';
 export const HOME_DIR = '/tmp';
+/** Where a run with `network: true` finds the egress proxy's socket, and the loopback port of its forwarder. */
+export const EGRESS_DIR = '/run/pyexec';
+export const EGRESS_PORT = 3128;
 /**
  * With cgroups bounding resident memory, the address-space limit is only a backstop, kept this
  * many times larger because glibc reserves address space per thread.
@@ -59,13 +62,16 @@ export function buildNsjailArgs(
   existingMounts: (mount: string) => boolean,
   lifetimeSeconds: number,
   harnessSource: string,
+  egressSocketDir?: string,
 ): string[] {
   return [
     // inside:outside:count. A bare `--user 99999` would map the jail's user to host root.
     '--user', `${JAIL_UID}:${JAIL_UID}:1`,
     '--group', `${JAIL_UID}:${JAIL_UID}:1`,
     '--time_limit', String(lifetimeSeconds),
-    '--seccomp_string', SECCOMP_POLICY,
+    // With egress: the proxy's socket, and TCP for the loopback forwarder (nothing else is reachable).
+    '--seccomp_string', egressSocketDir ? EGRESS_SECCOMP_POLICY : SECCOMP_POLICY,
+    ...(egressSocketDir ? ['--bindmount_ro', `${egressSocketDir}:${EGRESS_DIR}`] : []),
     // Never fires before the deadline; the harness lowers it to the run's own.
     '--rlimit_cpu', String(cpuSecondsLimit(lifetimeSeconds, settings.cpuCount)),
     ...commonArgs(settings, existingMounts),

@@ -1,4 +1,6 @@
-import { Jail, JailOptions } from './jail';
+import { Logger } from '@nestjs/common';
+import { EgressPolicy, EgressProxy, EgressReport } from './egress-proxy';
+import { failedOutcome, Jail, JailOptions } from './jail';
 import { JailSlot } from './jail-slot';
 import { PythonRunner, RunLimits, RunOutcome, RunRequest } from './python-runner';
 
@@ -14,8 +16,12 @@ export interface PoolSettings {
 
 export interface NsjailRunnerOptions extends JailOptions {
   pool: PoolSettings;
+  /** Null: egress is off, and a run asking for network is a sandbox error (the API refuses it first). */
+  egress: EgressPolicy | null;
   /** The longest timeout a run may have. */
   maxTimeoutSeconds: number;
+  /** Told what each run with network did (metrics). */
+  onEgress?: (report: EgressReport) => void;
 }
 
 export function sameLimits(a: RunLimits, b: RunLimits): boolean {
@@ -32,9 +38,10 @@ export function sameLimits(a: RunLimits, b: RunLimits): boolean {
 export class NsjailRunner implements PythonRunner {
   private readonly slots: JailSlot[];
   private readonly cold = new Set<Jail>();
+  private readonly logger = new Logger('Sandbox');
 
   constructor(private readonly options: NsjailRunnerOptions) {
-    const { pool, cgroups, maxTimeoutSeconds, ...jailOptions } = options;
+    const { pool, cgroups, maxTimeoutSeconds, egress, onEgress, ...jailOptions } = options;
     this.slots = Array.from(
       { length: pool.size },
       () =>
@@ -50,14 +57,31 @@ export class NsjailRunner implements PythonRunner {
 
   run(request: RunRequest): Promise<RunOutcome> {
     const limits = request.limits ?? this.options.defaultLimits;
+    if (request.network) return this.runWithEgress(request, limits);
     if (!sameLimits(limits, this.options.defaultLimits)) return this.runCold(request, limits);
     const free = this.slots.filter((candidate) => !candidate.busy);
     const slot = free.find((candidate) => candidate.ready) ?? free[0];
     return slot ? slot.run(request) : this.runCold(request, limits);
   }
 
-  private async runCold(request: RunRequest, limits: RunLimits): Promise<RunOutcome> {
-    const jail = await Jail.start(this.options, request.timeoutSeconds + BACKSTOP_SECONDS, limits);
+  /** A one-shot jail with the run's own egress proxy mounted; its refusals and cuts go to stderr. */
+  private async runWithEgress(request: RunRequest, limits: RunLimits): Promise<RunOutcome> {
+    if (!this.options.egress) return failedOutcome('network was asked for but egress is off', 0, limits);
+    const proxy = await EgressProxy.open(this.options.egress);
+    let outcome: RunOutcome | undefined;
+    try {
+      outcome = await this.runCold(request, limits, proxy.socketDir);
+      return outcome;
+    } finally {
+      const report = await proxy.close();
+      this.logger.log({ egressHosts: report.hosts, egressBytes: report.bytes, allowed: report.allowed, refused: report.refused }, 'egress');
+      this.options.onEgress?.(report);
+      if (outcome && report.events.length > 0) outcome.stderr += `${outcome.stderr && !outcome.stderr.endsWith('\n') ? '\n' : ''}${report.events.join('\n')}\n`;
+    }
+  }
+
+  private async runCold(request: RunRequest, limits: RunLimits, egressSocketDir?: string): Promise<RunOutcome> {
+    const jail = await Jail.start(this.options, request.timeoutSeconds + BACKSTOP_SECONDS, limits, egressSocketDir);
     if (!(jail instanceof Jail)) return jail;
     this.cold.add(jail);
     try {

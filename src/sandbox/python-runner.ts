@@ -26,6 +26,8 @@ export interface RunRequest {
   files?: RunFile[];
   /** Absent: the sandbox's default limits. */
   limits?: RunLimits;
+  /** Reach the egress allowlist through the proxy (only when the operator enabled egress). */
+  network?: boolean;
 }
 
 /** The output-file cap a run passed: the number of files or their total bytes. */

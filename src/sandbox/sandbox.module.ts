@@ -4,6 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { APP_CONFIG, AppConfig, MAX_TIMEOUT_SECONDS } from '../config/app-config';
 import { DEVICES, HOME_DIR, SYSTEM_MOUNTS, WORK_DIR } from './nsjail-args';
+import { Metrics } from '../metrics/metrics.service';
+import { EgressReport } from './egress-proxy';
 import { ForkServerRunner } from './fork-server-runner';
 import { NsjailRunner } from './nsjail-runner';
 import { PYTHON_RUNNER, PythonRunner, RunLimits } from './python-runner';
@@ -17,6 +19,11 @@ const ZYGOTE_FILE = path.join(__dirname, 'harness', 'zygote.py');
 const MATPLOTLIB_CACHE = 'share/pyexec/matplotlib';
 const CGROUP_DRIVER = Symbol('CGROUP_DRIVER');
 
+/** EGRESS_ALLOWED_HOSTS as written back, for readiness and GET /v1/runtime. */
+export function egressHostList(config: AppConfig): string[] {
+  return config.egressAllowedHosts.map(({ host, port }) => `${host.includes(':') ? `[${host}]` : host}${port === null ? '' : `:${port}`}`);
+}
+
 function describeLimits(config: AppConfig, cgroups: CgroupDriver): SandboxStatus {
   const common = {
     wall_time: 'request timeout, whole process tree killed (pid namespace)',
@@ -24,7 +31,10 @@ function describeLimits(config: AppConfig, cgroups: CgroupDriver): SandboxStatus
     disk: `${WORK_DIR} and ${HOME_DIR} tmpfs of ${config.sandboxTmpfsMb} MiB each, RLIMIT_FSIZE ${config.sandboxTmpfsMb} MiB`,
     output_files: `${config.maxOutputFiles} files, ${config.maxOutputFilesBytes} bytes in all`,
     open_files: 'RLIMIT_NOFILE 256',
-    network: 'private network namespace; seccomp allows AF_UNIX sockets only',
+    network:
+      config.egressAllowedHosts.length > 0
+        ? `private network namespace; seccomp allows AF_UNIX sockets only, and TCP to the loopback egress forwarder for runs with network: true (egress to ${egressHostList(config).join(', ')})`
+        : 'private network namespace; seccomp allows AF_UNIX sockets only; egress off',
     syscalls: 'seccomp policy (namespaces, mount, ptrace, bpf, io_uring, keyrings, modules, ... denied)',
     identity: 'uid/gid 99999, no capabilities',
   };
@@ -60,7 +70,7 @@ function defaultRunLimits(config: AppConfig): RunLimits {
 /** The runner and what shutdown does with it. */
 type Runner = PythonRunner & { close(): Promise<void> };
 
-async function createRunner(config: AppConfig, cgroups: CgroupDriver, status: SandboxStatus): Promise<Runner> {
+async function createRunner(config: AppConfig, cgroups: CgroupDriver, status: SandboxStatus, metrics: Metrics): Promise<Runner> {
   const logger = new Logger('Sandbox');
   const swept = await cgroups.sweep();
   if (swept > 0) logger.warn(`removed ${swept} run cgroups left by a previous process`);
@@ -87,6 +97,19 @@ async function createRunner(config: AppConfig, cgroups: CgroupDriver, status: Sa
     matplotlibCache: existsSync(path.join(runtime.dir, MATPLOTLIB_CACHE)) ? `${runtime.jailDir}/${MATPLOTLIB_CACHE}` : null,
     pool: { size: config.sandboxPoolSize, maxIdleMs: config.sandboxPoolMaxIdleSeconds * 1000 },
     maxTimeoutSeconds: MAX_TIMEOUT_SECONDS,
+    egress:
+      config.egressAllowedHosts.length > 0
+        ? {
+            allowedHosts: config.egressAllowedHosts,
+            allowPrivateHosts: config.egressAllowPrivateHosts,
+            maxBytes: config.egressMaxBytes,
+            maxConnections: config.egressMaxConnections,
+          }
+        : null,
+    onEgress: (report: EgressReport) => {
+      metrics.egressConnections.inc({ result: 'allowed' }, report.allowed);
+      metrics.egressConnections.inc({ result: 'refused' }, report.refused);
+    },
   };
   const forkServers = config.sandboxForkServer && config.sandboxPoolSize > 0;
   const runner = forkServers ? new ForkServerRunner(options) : new NsjailRunner(options);
@@ -106,7 +129,7 @@ async function createRunner(config: AppConfig, cgroups: CgroupDriver, status: Sa
   providers: [
     { provide: CGROUP_DRIVER, useFactory: (config: AppConfig) => detectCgroups(config.sandboxCgroupParent), inject: [APP_CONFIG] },
     { provide: SANDBOX_STATUS, useFactory: describeLimits, inject: [APP_CONFIG, CGROUP_DRIVER] },
-    { provide: PYTHON_RUNNER, useFactory: createRunner, inject: [APP_CONFIG, CGROUP_DRIVER, SANDBOX_STATUS] },
+    { provide: PYTHON_RUNNER, useFactory: createRunner, inject: [APP_CONFIG, CGROUP_DRIVER, SANDBOX_STATUS, Metrics] },
     SandboxMonitor,
   ],
   exports: [PYTHON_RUNNER, SANDBOX_STATUS, SandboxMonitor],

@@ -39,6 +39,10 @@ const EPERM = 1;
 const ENOSYS = 38;
 const EAFNOSUPPORT = 97;
 const AF_UNIX = 1;
+const AF_INET = 2;
+const SOCK_STREAM = 1;
+/** The socket type without SOCK_NONBLOCK / SOCK_CLOEXEC. */
+const SOCK_TYPE_MASK = 0xf;
 
 /** CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET */
 const CLONE_NEW_ANY = 0x7e020000;
@@ -59,7 +63,7 @@ export interface SeccompRule {
   action: 'kill' | { errno: number };
   syscalls: string[];
   /** Only when argument `arg` has any of `anyBits` set (a bit mask), or differs from `notEqual`. */
-  when?: { arg: number; kafelArgs: string; anyBits?: number; notEqual?: number };
+  when?: { arg: number; kafelArgs: string; anyBits?: number; notEqual?: number; kafel?: string };
   /** The fork server's zygote needs this call to build a run's sandbox: the outer jail allows it. */
   zygoteNeeds?: boolean;
 }
@@ -109,7 +113,7 @@ function kafelRule(rule: SeccompRule): string {
   const names = rule.syscalls.map((name) => KAFEL_NAMES[name] ?? name);
   if (!rule.when) return names.join(', ');
   const [argName] = rule.when.kafelArgs.split(', ').slice(rule.when.arg, rule.when.arg + 1);
-  const test = rule.when.anyBits !== undefined ? `(${argName} & ${rule.when.anyBits}) != 0` : `${argName} != ${rule.when.notEqual}`;
+  const test = rule.when.kafel ?? (rule.when.anyBits !== undefined ? `(${argName} & ${rule.when.anyBits}) != 0` : `${argName} != ${rule.when.notEqual}`);
   return names.map((name) => `${name}(${rule.when!.kafelArgs}) { ${test} }`).join(', ');
 }
 
@@ -134,6 +138,19 @@ function kafelPolicy(rules: SeccompRule[]): string {
 
 /** The policy of every run (nsjail's `--seccomp_string` for one-shot jails). */
 export const SECCOMP_POLICY: string = kafelPolicy(SECCOMP_RULES);
+
+/**
+ * A run with `network: true` (one-shot jails only): TCP stream sockets too, for the loopback
+ * forwarder to the egress proxy — its network namespace has nothing but loopback. Raw sockets,
+ * UDP and every other family stay refused.
+ */
+export const EGRESS_SECCOMP_POLICY: string = kafelPolicy(
+  SECCOMP_RULES.map((rule) =>
+    rule.syscalls.includes('socket')
+      ? { ...rule, when: { ...rule.when!, kafel: `domain != ${AF_UNIX} && (domain != ${AF_INET} || (type & ${SOCK_TYPE_MASK}) != ${SOCK_STREAM})` } }
+      : rule,
+  ),
+);
 
 /**
  * The fork server's outer jail: the same policy less what the zygote needs to build each run's

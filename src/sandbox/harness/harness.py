@@ -397,6 +397,47 @@ def runtime_hooks(payload):
     return FirstImport(actions)
 
 
+def start_egress_forwarder(socket_path, port):
+    """For a run with network: a loopback listener (HTTP_PROXY points here) relaying each connection
+    to the service's egress proxy over the mounted Unix socket. The run's own code could stop it;
+    that only takes its own network away."""
+    import socket
+    import threading
+
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", port))
+    server.listen(64)
+
+    def relay(source, target):
+        try:
+            while True:
+                data = source.recv(1 << 16)
+                if not data:
+                    break
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            try:
+                target.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+
+    def serve():
+        while True:
+            try:
+                client, _ = server.accept()
+                upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                upstream.connect(socket_path)
+            except OSError:
+                continue
+            for source, target in ((client, upstream), (upstream, client)):
+                threading.Thread(target=relay, args=(source, target), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+
+
 def run(payload):
     import resource
 
@@ -407,6 +448,9 @@ def run(payload):
     if limits.get("processes"):
         resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"], limits["processes"]))
     os.environ.update(payload.get("env") or {})
+    egress = payload.get("egress")
+    if egress:
+        start_egress_forwarder(egress["socket"], egress["port"])
     sys.argv = [""]
     # Like `python script.py`: modules uploaded next to the program can be imported.
     sys.path.insert(0, os.getcwd())
