@@ -39,6 +39,8 @@ npx jest --config test/jest-e2e.config.js --json --outputFile="$results/e2e.json
 SANDBOX_SPECS=(test/execute.e2e-spec.ts test/sandbox.e2e-spec.ts test/containment.e2e-spec.ts test/runtime.e2e-spec.ts test/isolation.e2e-spec.ts)
 SANDBOX_FORKSERVER=0 npx jest --config test/jest-e2e.config.js --json --outputFile="$results/e2e-one-shot.json" "${SANDBOX_SPECS[@]}" || status=1
 SANDBOX_POOL_SIZE=0 npx jest --config test/jest-e2e.config.js --json --outputFile="$results/e2e-no-pool.json" "${SANDBOX_SPECS[@]}" || status=1
+# The containment suite with egress on (runs without network: true must be contained as before).
+EGRESS_ALLOWED_HOSTS=example.com npx jest --config test/jest-e2e.config.js --json --outputFile="$results/e2e-egress-on.json" test/containment.e2e-spec.ts || status=1
 node -e '
   let passed = Number(process.argv[1]), failed = Number(process.argv[2]);
   for (const file of process.argv.slice(3)) {
@@ -46,6 +48,6 @@ node -e '
     catch { failed += 1; }
   }
   console.log(`${passed} passed, ${failed} failed`);
-' "$checks_passed" "$checks_failed" "$results/unit.json" "$results/e2e.json" "$results/e2e-one-shot.json" "$results/e2e-no-pool.json"
+' "$checks_passed" "$checks_failed" "$results/unit.json" "$results/e2e.json" "$results/e2e-one-shot.json" "$results/e2e-no-pool.json" "$results/e2e-egress-on.json"
 rm -rf "$results"
 exit $status
