@@ -73,6 +73,7 @@ export class EgressProxy {
   }
 
   private track(socket: Socket): void {
+    if (this.sockets.has(socket)) return; // a kept-alive upstream socket serves several requests
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => undefined);
