@@ -153,6 +153,15 @@ describe('POST /v1/code/execute/python (synchronous)', () => {
     expect(Buffer.byteLength(res.body.stdout)).toBe(1_048_576);
   });
 
+  it.each([
+    ['backslashes', 'return "\\\\" * 400000', 400000],
+    ['control characters', 'return "\\x01" * 100000', 100000],
+  ])('answers a return value of %s under the limit with 200, however long its JSON escaping', async (_name, code, length) => {
+    const res = await t.execute({ code });
+    expect(res.status).toBe(200);
+    expect(res.body.result.length).toBe(length);
+  });
+
   it('echoes no id when none was given', async () => {
     const res = await t.execute({ code: 'return 1' });
     expect(res.status).toBe(200);
