@@ -30,7 +30,8 @@ describe('OpenAPI document and Swagger UI', () => {
     expect(execute.operationId).toBe('executePython');
     expect(execute.tags).toEqual(['execution']);
     expect(execute.security).toEqual([{ api_key: [] }]);
-    expect(Object.keys(execute.responses).sort()).toEqual(['200', '202', '400', '401', '408', '413', '429', '500', '503']);
+    expect(Object.keys(execute.responses).sort()).toEqual(['200', '202', '400', '401', '408', '413', '422', '429', '500', '503']);
+    expect(execute.parameters).toEqual([expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false })]);
     const getJob = served.paths['/v1/jobs/{job_id}'].get;
     expect(getJob.operationId).toBe('getJob');
     expect(getJob.tags).toEqual(['jobs']);

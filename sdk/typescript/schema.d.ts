@@ -24,7 +24,12 @@ export interface paths {
          *     run_time, queue_time, total_time}` to the URL when the job ends, where `code` and `response` are the
          *     status and body the synchronous call would have given.
          *
-         *     Unknown fields are rejected (400). A `webhook_url` whose host is or resolves to a loopback, private,
+         *     With an `Idempotency-Key` header, a repeat of the same request with the same key (per API key, for
+         *     `JOB_TTL_SECONDS`) gets the same job instead of a new run: the same `job_id` in its 202, or the same
+         *     answer (waiting for it if needed), with `Idempotent-Replayed: true`; the same key with a different
+         *     request is **422**.
+         *
+         *     Unknown fields and `null` values are rejected (400). A `webhook_url` whose host is or resolves to a loopback, private,
          *     link-local or metadata address is refused (400) unless the server allows private hosts.
          */
         post: operations["executePython"];
@@ -580,7 +585,10 @@ export interface operations {
     executePython: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optional; 1 to 255 printable ASCII characters (400 otherwise). A repeat with the same key and the same request (per API key, for `JOB_TTL_SECONDS`) gets the job of the first: the same `job_id`, the same answer, no second run and no second webhook; its answer carries `Idempotent-Replayed: true`. The same key with a different request is 422. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -594,6 +602,8 @@ export interface operations {
             /** @description The program finished with exit status 0 (`sys.exit(0)` included). */
             200: {
                 headers: {
+                    /** @description `true` when the request repeated an earlier one with the same `Idempotency-Key`: the answer is that job's. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -603,13 +613,15 @@ export interface operations {
             /** @description `webhook_url` was given: the job is queued; its result will be POSTed to the URL. */
             202: {
                 headers: {
+                    /** @description `true` when the request repeated an earlier one with the same `Idempotency-Key`: the answer is that job's. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ExecuteAccepted"];
                 };
             };
-            /** @description Either the program failed — it raised, exited non-zero, was killed by a signal or hit a limit (`ExecutionError`, with its output) — or the request was invalid (`RequestError`). */
+            /** @description Either the program failed — it raised, exited non-zero, was killed by a signal or hit a limit (`ExecutionError`, with its output) — or the request was invalid (`RequestError`; `{error}` alone for a bad `Idempotency-Key`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -638,6 +650,15 @@ export interface operations {
             };
             /** @description The body is larger than 4 MiB plus room for `MAX_INPUT_FILES_BYTES` of files in base64 (about 17.4 MiB with the defaults). */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used before, with this API key, for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,6 +4,7 @@ import {
   ApiBadRequestResponse,
   ApiBody,
   ApiExtraModels,
+  ApiHeader,
   ApiInternalServerErrorResponse,
   ApiOkResponse,
   ApiOperation,
@@ -12,12 +13,14 @@ import {
   ApiServiceUnavailableResponse,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
+  ApiUnprocessableEntityResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
 import { RATE_LIMIT_HEADERS } from '../openapi/openapi';
 import { ErrorDto, JobErrorDto, RequestErrorDto } from '../common/dto/error.dto';
 import { EXECUTE_REQUEST_EXAMPLES, EXECUTE_RESPONSE_EXAMPLES as EXAMPLES } from '../openapi/examples';
 import { ExecuteRequestDto } from './dto/execute-request.dto';
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_REPLAYED_HEADER, MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency-key';
 import {
   ExecuteAcceptedDto,
   ExecuteResultDto,
@@ -27,6 +30,14 @@ import {
 } from './dto/execute-response.dto';
 
 const ref = (model: Function) => ({ $ref: getSchemaPath(model) });
+
+/** On the answer to a repeat of an Idempotency-Key. */
+const REPLAYED_HEADERS = {
+  [IDEMPOTENCY_REPLAYED_HEADER]: {
+    description: '`true` when the request repeated an earlier one with the same `Idempotency-Key`: the answer is that job\'s.',
+    schema: { type: 'string' as const, enum: ['true'] },
+  },
+};
 
 /** The OpenAPI description of POST /v1/code/execute/python (docs/api.md). */
 export function ApiExecutePython(): MethodDecorator {
@@ -43,19 +54,31 @@ With \`webhook_url\` it answers **202** at once and POSTs \`{endpoint, code, id,
 run_time, queue_time, total_time}\` to the URL when the job ends, where \`code\` and \`response\` are the
 status and body the synchronous call would have given.
 
-Unknown fields are rejected (400). A \`webhook_url\` whose host is or resolves to a loopback, private,
+With an \`Idempotency-Key\` header, a repeat of the same request with the same key (per API key, for
+\`JOB_TTL_SECONDS\`) gets the same job instead of a new run: the same \`job_id\` in its 202, or the same
+answer (waiting for it if needed), with \`Idempotent-Replayed: true\`; the same key with a different
+request is **422**.
+
+Unknown fields and \`null\` values are rejected (400). A \`webhook_url\` whose host is or resolves to a loopback, private,
 link-local or metadata address is refused (400) unless the server allows private hosts.`,
     }),
+    ApiHeader({
+      name: IDEMPOTENCY_KEY_HEADER,
+      required: false,
+      description: `Optional; 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters (400 otherwise). A repeat with the same key and the same request (per API key, for \`JOB_TTL_SECONDS\`) gets the job of the first: the same \`job_id\`, the same answer, no second run and no second webhook; its answer carries \`${IDEMPOTENCY_REPLAYED_HEADER}: true\`. The same key with a different request is 422.`,
+      schema: { type: 'string', minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH, pattern: '^[\\x20-\\x7E]+$', example: 'order-42-attempt' },
+    }),
     ApiBody({ description: 'The code to run and how.', required: true, schema: ref(ExecuteRequestDto), examples: EXECUTE_REQUEST_EXAMPLES }),
-    ApiOkResponse({ description: 'The program finished with exit status 0 (`sys.exit(0)` included).', type: ExecuteResultDto, examples: EXAMPLES[200] }),
+    ApiOkResponse({ description: 'The program finished with exit status 0 (`sys.exit(0)` included).', type: ExecuteResultDto, headers: REPLAYED_HEADERS, examples: EXAMPLES[200] }),
     ApiAcceptedResponse({
       description: '`webhook_url` was given: the job is queued; its result will be POSTed to the URL.',
       type: ExecuteAcceptedDto,
+      headers: REPLAYED_HEADERS,
       examples: EXAMPLES[202],
     }),
     ApiBadRequestResponse({
       description:
-        'Either the program failed — it raised, exited non-zero, was killed by a signal or hit a limit (`ExecutionError`, with its output) — or the request was invalid (`RequestError`).',
+        'Either the program failed — it raised, exited non-zero, was killed by a signal or hit a limit (`ExecutionError`, with its output) — or the request was invalid (`RequestError`; `{error}` alone for a bad `Idempotency-Key`).',
       schema: { anyOf: [ref(ExecutionErrorDto), ref(RequestErrorDto)] },
       examples: EXAMPLES[400],
     }),
@@ -64,6 +87,11 @@ link-local or metadata address is refused (400) unless the server allows private
       description: 'The wall time of `timeout` ran out; the whole process tree was killed. Carries the output produced until then.',
       type: ExecutionTimeoutDto,
       examples: EXAMPLES[408],
+    }),
+    ApiUnprocessableEntityResponse({
+      description: 'The `Idempotency-Key` was used before, with this API key, for a different request.',
+      type: ErrorDto,
+      examples: EXAMPLES[422],
     }),
     ApiPayloadTooLargeResponse({ description: 'The body is larger than 4 MiB plus room for `MAX_INPUT_FILES_BYTES` of files in base64 (about 17.4 MiB with the defaults).', type: ErrorDto, examples: EXAMPLES[413] }),
     ApiTooManyRequestsResponse({

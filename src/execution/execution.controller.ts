@@ -6,6 +6,7 @@ import { API_KEY_SCHEME } from '../openapi/openapi';
 import { ExecuteRequestDto } from './dto/execute-request.dto';
 import { ApiExecutePython } from './execution.api-docs';
 import { ExecutionService } from './execution.service';
+import { IDEMPOTENCY_REPLAYED_HEADER, parseIdempotencyKey } from './idempotency-key';
 
 @Controller('v1/code')
 @UseGuards(ApiKeyGuard)
@@ -22,7 +23,11 @@ export class ExecutionController {
     @Req() http: AuthenticatedRequest,
     @Res({ passthrough: true }) response: Response,
   ): Promise<Record<string, unknown>> {
-    const reply = await this.executions.execute(request, http.apiKeyFingerprint, http.id === undefined ? undefined : String(http.id), http.apiKeyName);
+    // Read from the request (not @Headers, which the OpenAPI document would list as required).
+    const key = parseIdempotencyKey(http.headers['idempotency-key']);
+    // Set before the answer, so that a repeat's error answer (sent by the filter) carries it too.
+    const idempotency = key === undefined ? undefined : { key, replayed: () => response.setHeader(IDEMPOTENCY_REPLAYED_HEADER, 'true') };
+    const reply = await this.executions.execute(request, http.apiKeyFingerprint, http.id === undefined ? undefined : String(http.id), http.apiKeyName, idempotency);
     response.status(reply.status);
     return reply.body;
   }

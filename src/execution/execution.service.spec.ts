@@ -7,6 +7,7 @@ import type { JobResult } from '../contract/job';
 import type { ExecutionJobs } from '../queue/execution-jobs';
 import type { ExecutionProducer } from '../queue/execution-producer';
 import type { JobEnding, JobWaiter } from '../queue/job-waiter';
+import type { IdempotencyStore } from '../queue/idempotency';
 import type { ExecuteRequestDto } from './dto/execute-request.dto';
 import { ExecutionService } from './execution.service';
 
@@ -62,7 +63,7 @@ describe('ExecutionService: the bounded wait of a synchronous execution', () => 
     };
     jobs = { endingOf: jest.fn(async () => null), withdraw: jest.fn(async () => false) };
     waiter = { forget: jest.fn() };
-    service = new ExecutionService(producer as unknown as ExecutionProducer, jobs as unknown as ExecutionJobs, waiter as unknown as JobWaiter, config);
+    service = new ExecutionService(producer as unknown as ExecutionProducer, jobs as unknown as ExecutionJobs, waiter as unknown as JobWaiter, config, {} as IdempotencyStore);
   });
   afterEach(() => {
     expect(jest.getTimerCount()).toBe(0); // every wait cleared its timer
@@ -76,7 +77,7 @@ describe('ExecutionService: the bounded wait of a synchronous execution', () => 
     ending.resolve({ kind: 'completed', result: ok });
     await jest.advanceTimersByTimeAsync(0);
     expect(run).toMatchObject({ state: 'resolved', value: { status: 200, body: ok.body } });
-    expect(producer.enqueueAndWait).toHaveBeenCalledWith(expect.objectContaining({ code: 'return 42', timeout: TIMEOUT, owner: 'owner-fp', requestId: 'req-1', env: [] }));
+    expect(producer.enqueueAndWait).toHaveBeenCalledWith(expect.objectContaining({ code: 'return 42', timeout: TIMEOUT, owner: 'owner-fp', requestId: 'req-1', env: [] }), undefined);
     expect(jobs.endingOf).not.toHaveBeenCalled();
     expect(jobs.withdraw).not.toHaveBeenCalled();
   });
@@ -115,7 +116,7 @@ describe('ExecutionService: the bounded wait of a synchronous execution', () => 
     expect(error.body).toEqual({ error: `No worker started the job within ${QUEUE_WAIT_SECONDS} seconds`, job_id: JOB_ID });
     expect(jobs.endingOf).toHaveBeenCalledTimes(1);
     expect(jobs.withdraw).toHaveBeenCalledWith(JOB_ID);
-    expect(waiter.forget).toHaveBeenCalledWith(JOB_ID);
+    expect(waiter.forget).toHaveBeenCalledWith(JOB_ID, ending.promise);
   });
 
   it('answers with an ending the job reached just as the wait ran out, without withdrawing it', async () => {
@@ -124,7 +125,7 @@ describe('ExecutionService: the bounded wait of a synchronous execution', () => 
     await jest.advanceTimersByTimeAsync(FIRST_WAIT_MS);
     expect(run).toMatchObject({ state: 'resolved', value: { status: 200, body: ok.body } });
     expect(jobs.withdraw).not.toHaveBeenCalled();
-    expect(waiter.forget).toHaveBeenCalledWith(JOB_ID);
+    expect(waiter.forget).toHaveBeenCalledWith(JOB_ID, ending.promise);
   });
 
   it('waits the run\'s timeout + 10 s more for a job that is running, and answers when it ends', async () => {
@@ -137,7 +138,7 @@ describe('ExecutionService: the bounded wait of a synchronous execution', () => 
     await jest.advanceTimersByTimeAsync(0);
     expect(run).toMatchObject({ state: 'resolved', value: { status: 200, body: ok.body } });
     expect(jobs.endingOf).toHaveBeenCalledTimes(1);
-    expect(waiter.forget).toHaveBeenCalledWith(JOB_ID);
+    expect(waiter.forget).toHaveBeenCalledWith(JOB_ID, ending.promise);
   });
 
   it('reads the job once more when the second wait runs out too, and answers what it holds', async () => {
@@ -162,7 +163,7 @@ describe('ExecutionService: the bounded wait of a synchronous execution', () => 
     expect(jobs.endingOf).toHaveBeenCalledTimes(2); // read once more, not polled
     expect(jobs.withdraw).toHaveBeenCalledTimes(1);
     expect(waiter.forget).toHaveBeenCalledTimes(1);
-    expect(waiter.forget).toHaveBeenCalledWith(JOB_ID);
+    expect(waiter.forget).toHaveBeenCalledWith(JOB_ID, ending.promise);
   });
 
   it('uses the default timeout (30 s) for the wait when the request names none', async () => {

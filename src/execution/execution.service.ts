@@ -1,4 +1,5 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { ApiError, ErrorBody } from '../common/api-error';
 import { TIMED_OUT, within } from '../common/deadline';
 import { APP_CONFIG, AppConfig, DEFAULT_TIMEOUT_SECONDS } from '../config/app-config';
@@ -7,12 +8,33 @@ import { base64Bytes } from '../contract/input-files';
 import { ExecutionJobData, RunLimits } from '../contract/job';
 import { ExecutionJobs } from '../queue/execution-jobs';
 import { ExecutionProducer, QueuedJob } from '../queue/execution-producer';
+import { IdempotencyRecord, IdempotencyStore } from '../queue/idempotency';
 import { JobEnding, JobWaiter } from '../queue/job-waiter';
 import { checkWebhookUrl, ForbiddenWebhookHost } from '../webhooks/address-guard';
 import { ExecuteRequestDto } from './dto/execute-request.dto';
+import { IDEMPOTENCY_KEY_HEADER, requestHash } from './idempotency-key';
 
 /** Margin over a run's own timeout for the jail to start, stop and report. */
 const RUN_MARGIN_SECONDS = 10;
+
+/**
+ * An Idempotency-Key whose job does not exist this long after the key was claimed belongs to a
+ * submission that never added its job (its API process died): the key is claimed anew.
+ */
+const STALE_CLAIM_MS = 30_000;
+
+type Reply = Pick<Answer, 'status' | 'body'>;
+
+/** The Idempotency-Key of a request: the key, its owner, and what to call when the answer is a repeat's. */
+export interface Idempotency {
+  key: string;
+  /** Called when the request repeats an earlier one (the controller sets `Idempotent-Replayed: true`). */
+  replayed?: () => void;
+}
+
+/** Frees a claimed Idempotency-Key when its job was never queued, or was withdrawn. */
+type Release = () => Promise<void>;
+const KEEP: Release = async () => undefined;
 
 /** Turns a validated request into a job: answers 202 for a webhook, else waits for the job's answer. */
 @Injectable()
@@ -22,11 +44,65 @@ export class ExecutionService {
     private readonly jobs: ExecutionJobs,
     private readonly waiter: JobWaiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly idempotency: IdempotencyStore,
   ) {}
 
-  async execute(request: ExecuteRequestDto, owner: string, requestId?: string, keyName?: string): Promise<Pick<Answer, 'status' | 'body'>> {
+  async execute(request: ExecuteRequestDto, owner: string, requestId?: string, keyName?: string, idempotency?: Idempotency): Promise<Reply> {
     const data = this.jobData(request, owner, requestId, keyName);
-    return data.webhookUrl ? this.accept(data) : this.answer(data);
+    if (!idempotency) return data.webhookUrl ? this.accept(data) : this.answer(data);
+    // Everything that refuses the request without a job comes before the key is claimed.
+    if (data.webhookUrl && !this.config.webhookAllowPrivateHosts) await this.refuseForbiddenHost(data.webhookUrl);
+    return this.once(data, requestHash(request), idempotency);
+  }
+
+  /**
+   * One job per (API key, Idempotency-Key): the first request claims the key (atomically in Redis)
+   * and queues the job; a repeat with the same request gets that job — its 202, or its answer once
+   * it ends — and a different request under the same key is 422.
+   */
+  private async once(data: ExecutionJobData, hash: string, idempotency: Idempotency, retried = false): Promise<Reply> {
+    const { key } = idempotency;
+    const jobId = randomUUID();
+    const claim = await this.idempotency.claim(data.owner, key, { jobId, requestHash: hash, claimedAt: Date.now() });
+    if (claim.claimed) {
+      const release = () => this.idempotency.release(data.owner, key, jobId).catch(() => undefined);
+      return data.webhookUrl ? this.accept(data, jobId, release) : this.answer(data, jobId, release);
+    }
+    const { record } = claim;
+    if (record.requestHash !== hash) {
+      throw new ApiError(HttpStatus.UNPROCESSABLE_ENTITY, { error: `This ${IDEMPOTENCY_KEY_HEADER} was already used with a different request` });
+    }
+    if (await this.jobAppears(record)) {
+      idempotency.replayed?.();
+      return data.webhookUrl ? this.acceptedReply(record.jobId, data, await this.producer.waitingCount()) : this.answerOf(record.jobId, data);
+    }
+    // The first submission never added its job: claim the key anew (once).
+    await this.idempotency.release(data.owner, key, record.jobId);
+    if (retried) throw new ApiError(HttpStatus.SERVICE_UNAVAILABLE, { error: 'Queue unavailable: Redis is not reachable' }, 'idempotency key claimed twice without a job');
+    return this.once(data, hash, idempotency, true);
+  }
+
+  /** Whether the job of a claimed key exists, waiting while the request that claimed it may still be adding it. */
+  private async jobAppears(record: IdempotencyRecord): Promise<boolean> {
+    for (;;) {
+      if (await this.jobs.exists(record.jobId)) return true;
+      if (Date.now() - record.claimedAt >= STALE_CLAIM_MS) return false;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /** The answer of an existing job: at once when it ended, else once it does (the same bounded wait). */
+  private async answerOf(jobId: string, data: ExecutionJobData): Promise<Reply> {
+    const ending = this.waiter.expect(jobId);
+    const known = await this.jobs.endingOf(jobId).catch((error: unknown) => {
+      this.waiter.forget(jobId, ending);
+      throw error;
+    });
+    if (known) {
+      this.waiter.forget(jobId, ending);
+      return this.reply(jobId, known, data);
+    }
+    return this.reply(jobId, await this.awaitEnding({ jobId, queueLength: 0 }, ending, data.timeout, KEEP), data);
   }
 
   private jobData(request: ExecuteRequestDto, owner: string, requestId?: string, keyName?: string): ExecutionJobData {
@@ -46,26 +122,39 @@ export class ExecutionService {
   }
 
   /** 202 at once; the answer goes to the webhook. */
-  private async accept(data: ExecutionJobData): Promise<Pick<Answer, 'status' | 'body'>> {
-    if (!this.config.webhookAllowPrivateHosts) await this.refuseForbiddenHost(data.webhookUrl!);
-    const job = await this.producer.enqueue(data);
+  private async accept(data: ExecutionJobData, jobId?: string, release: Release = KEEP): Promise<Reply> {
+    if (!jobId && !this.config.webhookAllowPrivateHosts) await this.refuseForbiddenHost(data.webhookUrl!);
+    const job = await this.producer.enqueue(data, jobId).catch(async (error: unknown) => {
+      await release();
+      throw error;
+    });
+    return this.acceptedReply(job.jobId, data, job.queueLength);
+  }
+
+  private acceptedReply(jobId: string, data: ExecutionJobData, queueLength: number): Reply {
     return {
       status: HttpStatus.ACCEPTED,
       body: {
-        job_id: job.jobId,
+        job_id: jobId,
         ...(data.id !== undefined && { id: data.id }),
         message: 'processing',
-        queue_length: job.queueLength,
+        queue_length: queueLength,
         max_queue_length: this.config.maxQueueLength || null,
       },
     };
   }
 
   /** The job's own answer, once it ended; a job the worker failed is a 500. */
-  private async answer(data: ExecutionJobData): Promise<Pick<Answer, 'status' | 'body'>> {
-    const { job, ending } = await this.producer.enqueueAndWait(data);
-    const end = await this.awaitEnding(job, ending, data.timeout);
-    const answer = end.kind === 'completed' ? end.result : failedJobAnswer(job.jobId, end.reason, data.id);
+  private async answer(data: ExecutionJobData, jobId?: string, release: Release = KEEP): Promise<Reply> {
+    const { job, ending } = await this.producer.enqueueAndWait(data, jobId).catch(async (error: unknown) => {
+      await release();
+      throw error;
+    });
+    return this.reply(job.jobId, await this.awaitEnding(job, ending, data.timeout, release), data);
+  }
+
+  private reply(jobId: string, end: JobEnding, data: ExecutionJobData): Reply {
+    const answer = end.kind === 'completed' ? end.result : failedJobAnswer(jobId, end.reason, data.id);
     // Error answers leave through the exception filter, like every other error of the API.
     if (answer.status >= 400) throw new ApiError(answer.status, answer.body as ErrorBody, end.kind === 'failed' ? end.reason : undefined);
     return answer;
@@ -115,7 +204,7 @@ export class ExecutionService {
    * Bounded wait: first for a worker to start and finish the job; if that runs out while the
    * job still waits, it is withdrawn (503); if it is running, its own deadline is awaited.
    */
-  private async awaitEnding(job: QueuedJob, ending: Promise<JobEnding>, timeout: number): Promise<JobEnding> {
+  private async awaitEnding(job: QueuedJob, ending: Promise<JobEnding>, timeout: number, release: Release = KEEP): Promise<JobEnding> {
     const { jobId } = job;
     const first = await within(ending, (this.config.queueWaitSeconds + timeout + RUN_MARGIN_SECONDS) * 1000);
     if (first !== TIMED_OUT) return first;
@@ -123,6 +212,7 @@ export class ExecutionService {
       const known = await this.jobs.endingOf(jobId);
       if (known) return known;
       if (await this.jobs.withdraw(jobId)) {
+        await release();
         throw new ApiError(HttpStatus.SERVICE_UNAVAILABLE, { error: `No worker started the job within ${this.config.queueWaitSeconds} seconds`, job_id: jobId });
       }
       const late = await within(ending, (timeout + RUN_MARGIN_SECONDS) * 1000);
@@ -131,7 +221,7 @@ export class ExecutionService {
       if (final) return final;
       throw new ApiError(HttpStatus.INTERNAL_SERVER_ERROR, { error: 'The job did not report a result', job_id: jobId });
     } finally {
-      this.waiter.forget(jobId);
+      this.waiter.forget(jobId, ending);
     }
   }
 }

@@ -144,6 +144,10 @@ export const EXECUTE_RESPONSE_EXAMPLES = {
         details: ['timeout must not be greater than 300'],
       },
     },
+    bad_idempotency_key: {
+      summary: 'An Idempotency-Key that is not 1 to 255 printable ASCII characters',
+      value: { error: 'Invalid Idempotency-Key header: it must be 1 to 255 printable ASCII characters' },
+    },
   },
   401: { missing: { summary: 'No key', value: { error: 'Missing API key (header x-api-key)' } } },
   408: {
@@ -153,6 +157,12 @@ export const EXECUTE_RESPONSE_EXAMPLES = {
     },
   },
   413: { too_large: { summary: 'Body too large', value: { error: 'Request body too large' } } },
+  422: {
+    key_reused: {
+      summary: 'An Idempotency-Key used before with a different request',
+      value: { error: 'This Idempotency-Key was already used with a different request' },
+    },
+  },
   429: {
     queue_full: {
       summary: 'Queue full',

@@ -32,6 +32,11 @@ export class ExecutionJobs {
     return null;
   }
 
+  /** Whether the job exists (queued, running or kept after its end). */
+  async exists(jobId: string): Promise<boolean> {
+    return (await redisCall(this.queue, () => this.queue.client.exists(this.queue.toKey(jobId)))) === 1;
+  }
+
   /** A job's state for the job-status route; null when unknown or expired. */
   async find(jobId: string): Promise<ExecutionJobSnapshot | null> {
     let job = await redisCall(this.queue, () => this.queue.getJob(jobId));

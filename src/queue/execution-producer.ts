@@ -34,23 +34,26 @@ export class ExecutionProducer {
   }
 
   /** Queues a job whose answer goes to its webhook; 429 when the queue is full, 503 when Redis does not answer. */
-  async enqueue(data: ExecutionJobData): Promise<QueuedJob> {
-    const jobId = randomUUID();
+  async enqueue(data: ExecutionJobData, jobId: string = randomUUID()): Promise<QueuedJob> {
     const waiting = await redisCall(this.queue, () => this.admitAndAdd(jobId, data, true));
     return { jobId, queueLength: waiting + 1 };
   }
 
   /** Queues a job and waits for its end: the waiter is registered before the add, so no event is missed. */
-  async enqueueAndWait(data: ExecutionJobData): Promise<{ job: QueuedJob; ending: Promise<JobEnding> }> {
-    const jobId = randomUUID();
+  async enqueueAndWait(data: ExecutionJobData, jobId: string = randomUUID()): Promise<{ job: QueuedJob; ending: Promise<JobEnding> }> {
     const ending = this.waiter.expect(jobId);
     try {
       const waiting = await redisCall(this.queue, () => this.admitAndAdd(jobId, data, false));
       return { job: { jobId, queueLength: waiting + 1 }, ending };
     } catch (error) {
-      this.waiter.forget(jobId);
+      this.waiter.forget(jobId, ending);
       throw error;
     }
+  }
+
+  /** Jobs waiting for a worker now (the 202 of a repeated Idempotency-Key reports it). */
+  waitingCount(): Promise<number> {
+    return redisCall(this.queue, () => this.queue.client.llen(this.admissionKeys.waitList));
   }
 
   /**

@@ -87,6 +87,17 @@ describe('JobWaiter', () => {
     expect(await peek(ending)).toBe('pending');
   });
 
+  it('settles every wait for one job (repeats of an Idempotency-Key); forget with the wait drops only that one', async () => {
+    const first = waiter.expect('shared');
+    const second = waiter.expect('shared');
+    const third = waiter.expect('shared');
+    waiter.forget('shared', third);
+    queue.emit('global:completed', 'shared', JSON.stringify(result));
+    expect(await first).toEqual({ kind: 'completed', result });
+    expect(await second).toEqual({ kind: 'completed', result });
+    expect(await peek(third)).toBe('pending');
+  });
+
   it('forget stops waiting: a later event neither settles nor parses', async () => {
     const ending = waiter.expect('job-3');
     waiter.forget('job-3');

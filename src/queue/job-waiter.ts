@@ -14,7 +14,9 @@ export type JobEnding = { kind: 'completed'; result: JobResult } | { kind: 'fail
  */
 @Injectable()
 export class JobWaiter implements OnModuleInit {
-  private readonly waiters = new Map<string, (ending: JobEnding) => void>();
+  /** Resolvers by job id: several requests may wait for one job (repeats of an Idempotency-Key). */
+  private readonly waiters = new Map<string, Set<(ending: JobEnding) => void>>();
+  private readonly resolvers = new WeakMap<Promise<JobEnding>, (ending: JobEnding) => void>();
 
   constructor(@InjectExecutionQueue() private readonly queue: Queue) {}
 
@@ -35,18 +37,31 @@ export class JobWaiter implements OnModuleInit {
 
   /** Starts waiting for a job; call before the job is added so no event can be missed. */
   expect(jobId: string): Promise<JobEnding> {
-    return new Promise((resolve) => this.waiters.set(jobId, resolve));
+    let resolver!: (ending: JobEnding) => void;
+    const ending = new Promise<JobEnding>((resolve) => {
+      resolver = resolve;
+    });
+    const set = this.waiters.get(jobId) ?? new Set();
+    set.add(resolver);
+    this.waiters.set(jobId, set);
+    this.resolvers.set(ending, resolver);
+    return ending;
   }
 
   private settle(jobId: string, ending: JobEnding): void {
-    const resolve = this.waiters.get(jobId);
-    if (!resolve) return;
+    const set = this.waiters.get(jobId);
+    if (!set) return;
     this.waiters.delete(jobId);
-    resolve(ending);
+    for (const resolve of set) resolve(ending);
   }
 
-  /** Stops waiting for a job whose answer was given otherwise. */
-  forget(jobId: string): void {
-    this.waiters.delete(jobId);
+  /** Stops waiting for a job whose answer was given otherwise: this one wait, or every wait for the job. */
+  forget(jobId: string, ending?: Promise<JobEnding>): void {
+    const set = this.waiters.get(jobId);
+    if (!set) return;
+    const resolver = ending && this.resolvers.get(ending);
+    if (ending === undefined) set.clear();
+    else if (resolver) set.delete(resolver);
+    if (set.size === 0) this.waiters.delete(jobId);
   }
 }

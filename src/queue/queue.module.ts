@@ -4,6 +4,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { EXECUTION_QUEUE } from './execution-queue';
 import { ExecutionJobs } from './execution-jobs';
 import { ExecutionProducer } from './execution-producer';
+import { IdempotencyStore } from './idempotency';
 import { JobWaiter } from './job-waiter';
 import { QueueHealth } from './queue-health';
 
@@ -22,7 +23,7 @@ import { QueueHealth } from './queue-health';
       }),
     }),
   ],
-  providers: [ExecutionProducer, ExecutionJobs, JobWaiter, QueueHealth],
-  exports: [ExecutionProducer, ExecutionJobs, JobWaiter, QueueHealth, BullModule],
+  providers: [ExecutionProducer, ExecutionJobs, JobWaiter, QueueHealth, IdempotencyStore],
+  exports: [ExecutionProducer, ExecutionJobs, JobWaiter, QueueHealth, IdempotencyStore, BullModule],
 })
 export class QueueModule {}

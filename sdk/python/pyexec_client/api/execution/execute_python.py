@@ -14,14 +14,17 @@ from ...models.execution_timeout import ExecutionTimeout
 from ...models.job_error import JobError
 from ...models.queue_full import QueueFull
 from ...models.request_error import RequestError
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: ExecuteRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -97,6 +100,11 @@ def _parse_response(
         response_413 = ErrorResponse.from_dict(response.json())
 
         return response_413
+
+    if response.status_code == 422:
+        response_422 = ErrorResponse.from_dict(response.json())
+
+        return response_422
 
     if response.status_code == 429:
 
@@ -178,6 +186,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: ExecuteRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[
     ErrorResponse
     | ErrorResponse
@@ -204,10 +213,17 @@ def sync_detailed(
     run_time, queue_time, total_time}` to the URL when the job ends, where `code` and `response` are the
     status and body the synchronous call would have given.
 
-    Unknown fields are rejected (400). A `webhook_url` whose host is or resolves to a loopback, private,
+    With an `Idempotency-Key` header, a repeat of the same request with the same key (per API key, for
+    `JOB_TTL_SECONDS`) gets the same job instead of a new run: the same `job_id` in its 202, or the same
+    answer (waiting for it if needed), with `Idempotent-Replayed: true`; the same key with a different
+    request is **422**.
+
+    Unknown fields and `null` values are rejected (400). A `webhook_url` whose host is or resolves to a
+    loopback, private,
     link-local or metadata address is refused (400) unless the server allows private hosts.
 
     Args:
+        idempotency_key (str | Unset):  Example: order-42-attempt.
         body (ExecuteRequest): Python code to run, and how. Unknown fields are rejected (400).
 
     Raises:
@@ -220,6 +236,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -233,6 +250,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: ExecuteRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> (
     ErrorResponse
     | ErrorResponse
@@ -260,10 +278,17 @@ def sync(
     run_time, queue_time, total_time}` to the URL when the job ends, where `code` and `response` are the
     status and body the synchronous call would have given.
 
-    Unknown fields are rejected (400). A `webhook_url` whose host is or resolves to a loopback, private,
+    With an `Idempotency-Key` header, a repeat of the same request with the same key (per API key, for
+    `JOB_TTL_SECONDS`) gets the same job instead of a new run: the same `job_id` in its 202, or the same
+    answer (waiting for it if needed), with `Idempotent-Replayed: true`; the same key with a different
+    request is **422**.
+
+    Unknown fields and `null` values are rejected (400). A `webhook_url` whose host is or resolves to a
+    loopback, private,
     link-local or metadata address is refused (400) unless the server allows private hosts.
 
     Args:
+        idempotency_key (str | Unset):  Example: order-42-attempt.
         body (ExecuteRequest): Python code to run, and how. Unknown fields are rejected (400).
 
     Raises:
@@ -277,6 +302,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -284,6 +310,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: ExecuteRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[
     ErrorResponse
     | ErrorResponse
@@ -310,10 +337,17 @@ async def asyncio_detailed(
     run_time, queue_time, total_time}` to the URL when the job ends, where `code` and `response` are the
     status and body the synchronous call would have given.
 
-    Unknown fields are rejected (400). A `webhook_url` whose host is or resolves to a loopback, private,
+    With an `Idempotency-Key` header, a repeat of the same request with the same key (per API key, for
+    `JOB_TTL_SECONDS`) gets the same job instead of a new run: the same `job_id` in its 202, or the same
+    answer (waiting for it if needed), with `Idempotent-Replayed: true`; the same key with a different
+    request is **422**.
+
+    Unknown fields and `null` values are rejected (400). A `webhook_url` whose host is or resolves to a
+    loopback, private,
     link-local or metadata address is refused (400) unless the server allows private hosts.
 
     Args:
+        idempotency_key (str | Unset):  Example: order-42-attempt.
         body (ExecuteRequest): Python code to run, and how. Unknown fields are rejected (400).
 
     Raises:
@@ -326,6 +360,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -337,6 +372,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: ExecuteRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> (
     ErrorResponse
     | ErrorResponse
@@ -364,10 +400,17 @@ async def asyncio(
     run_time, queue_time, total_time}` to the URL when the job ends, where `code` and `response` are the
     status and body the synchronous call would have given.
 
-    Unknown fields are rejected (400). A `webhook_url` whose host is or resolves to a loopback, private,
+    With an `Idempotency-Key` header, a repeat of the same request with the same key (per API key, for
+    `JOB_TTL_SECONDS`) gets the same job instead of a new run: the same `job_id` in its 202, or the same
+    answer (waiting for it if needed), with `Idempotent-Replayed: true`; the same key with a different
+    request is **422**.
+
+    Unknown fields and `null` values are rejected (400). A `webhook_url` whose host is or resolves to a
+    loopback, private,
     link-local or metadata address is refused (400) unless the server allows private hosts.
 
     Args:
+        idempotency_key (str | Unset):  Example: order-42-attempt.
         body (ExecuteRequest): Python code to run, and how. Unknown fields are rejected (400).
 
     Raises:
@@ -382,5 +425,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
         )
     ).parsed
