@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { hostProcessesWith } from './support/host-processes';
 import { startTestApp, TestApp } from './support/test-app';
 import { waitUntil } from './support/wait';
 
@@ -11,14 +11,6 @@ import { waitUntil } from './support/wait';
  */
 const forkServer = process.env.SANDBOX_FORKSERVER !== '0' && process.env.SANDBOX_POOL_SIZE !== '0';
 
-/** Host processes whose command line holds `marker`. */
-function hostProcessesWith(marker: string): string[] {
-  try {
-    return execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
-}
 
 /** Host pids of the zygotes of the app whose cgroups are under `group` (SANDBOX_CGROUP_PARENT). */
 function zygotePids(group: string): number[] {

@@ -1,15 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { hostProcessesWith } from './support/host-processes';
 import { KEY, OTHER_KEY, startTestApp, TestApp } from './support/test-app';
-
-/** Host processes whose command line holds a marker (pgrep exits 1 when none). */
-function hostProcessesWith(marker: string): string[] {
-  try {
-    return execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
-}
 
 describe('sandbox isolation (base rules)', () => {
   let t: TestApp;

@@ -38,14 +38,17 @@ class _ScanContext:
     memo = {}
 
 
-def read_payload(fd):
+def read_all(fd):
     chunks = []
     while True:
         chunk = os.read(fd, 1 << 16)
         if not chunk:
-            break
+            return b"".join(chunks)
         chunks.append(chunk)
-    return _json.make_scanner(_ScanContext())(b"".join(chunks).decode(), 0)[0]
+
+
+def read_payload(fd):
+    return _json.make_scanner(_ScanContext())(read_all(fd).decode(), 0)[0]
 
 
 def import_star(namespace, module, level):

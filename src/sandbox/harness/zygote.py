@@ -213,15 +213,6 @@ def fork_run(config, bpf):
     return child
 
 
-def read_all(fd):
-    chunks = []
-    while True:
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
-
-
 class Zygote:
     def __init__(self, config):
         self.config = config
