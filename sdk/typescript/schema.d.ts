@@ -166,6 +166,11 @@ export interface components {
             stdin?: string;
             /** @description Optional files written into the program's working directory before it runs, at most 64, at most `MAX_INPUT_FILES_BYTES` decoded in all (default 10 MiB). Files the program creates or changes there come back in the answer's `files`. */
             files?: components["schemas"]["InputFile"][];
+            /**
+             * @description Optional: `true` lets the program reach the hosts the operator allows (`EGRESS_ALLOWED_HOSTS`) over HTTP and HTTPS, through the egress proxy (`HTTP_PROXY`/`HTTPS_PROXY` are set; requests, httpx and urllib use them). 400 when the server has egress off. Without it the program has no network.
+             * @example false
+             */
+            network?: boolean;
             limits?: components["schemas"]["RunLimits"];
         };
         /** @description A file the program created or changed in its working directory, or a matplotlib figure (`figure-N.png`). */

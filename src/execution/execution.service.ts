@@ -113,6 +113,7 @@ export class ExecutionService {
       env: (request.env ?? []).map(({ name, value }) => ({ name, value })),
       ...(request.files?.length && { files: this.inputFiles(request) }),
       ...(request.limits && { limits: this.runLimits(request) }),
+      ...(request.network && this.allowNetwork()),
       id: request.id,
       webhookUrl: request.webhook_url,
       owner,
@@ -158,6 +159,15 @@ export class ExecutionService {
     // Error answers leave through the exception filter, like every other error of the API.
     if (answer.status >= 400) throw new ApiError(answer.status, answer.body as ErrorBody, end.kind === 'failed' ? end.reason : undefined);
     return answer;
+  }
+
+  /** `network: true` needs egress on; 400 otherwise. */
+  private allowNetwork(): { network: true } {
+    if (this.config.egressAllowedHosts.length === 0) {
+      const problem = 'network: true needs egress, which this server has off (EGRESS_ALLOWED_HOSTS is empty)';
+      throw new ApiError(HttpStatus.BAD_REQUEST, { error: `Invalid request: ${problem}`, details: [problem] });
+    }
+    return { network: true };
   }
 
   private inputFiles(request: ExecuteRequestDto): { path: string; content: string }[] {

@@ -4,6 +4,7 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBase64,
+  IsBoolean,
   IsInt,
   IsNotEmpty,
   IsNumber,
@@ -278,6 +279,16 @@ export class ExecuteRequestDto {
   @ValidateNested({ each: true })
   @Type(() => InputFileDto)
   files?: InputFileDto[];
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    description:
+      'Optional: `true` lets the program reach the hosts the operator allows (`EGRESS_ALLOWED_HOSTS`) over HTTP and HTTPS, through the egress proxy (`HTTP_PROXY`/`HTTPS_PROXY` are set; requests, httpx and urllib use them). 400 when the server has egress off. Without it the program has no network.',
+    example: false,
+  })
+  @IsOmittable()
+  @IsBoolean()
+  network?: boolean;
 
   @ApiPropertyOptional({ type: () => RunLimitsDto })
   @IsOmittable()

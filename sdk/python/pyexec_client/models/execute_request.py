@@ -40,6 +40,10 @@ class ExecuteRequest:
         files (list[InputFile] | Unset): Optional files written into the program's working directory before it runs, at
             most 64, at most `MAX_INPUT_FILES_BYTES` decoded in all (default 10 MiB). Files the program creates or changes
             there come back in the answer's `files`.
+        network (bool | Unset): Optional: `true` lets the program reach the hosts the operator allows
+            (`EGRESS_ALLOWED_HOSTS`) over HTTP and HTTPS, through the egress proxy (`HTTP_PROXY`/`HTTPS_PROXY` are set;
+            requests, httpx and urllib use them). 400 when the server has egress off. Without it the program has no network.
+            Example: False.
         limits (RunLimits | Unset): Limits of this run, each optional: omitted ones get the server's defaults. Each may
             be at most the server's cap (400 naming the cap otherwise); `GET /v1/runtime` lists defaults and caps.
     """
@@ -51,6 +55,7 @@ class ExecuteRequest:
     env: list[EnvVar] | Unset = UNSET
     stdin: str | Unset = UNSET
     files: list[InputFile] | Unset = UNSET
+    network: bool | Unset = UNSET
     limits: RunLimits | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
@@ -78,6 +83,8 @@ class ExecuteRequest:
                 files_item = files_item_data.to_dict()
                 files.append(files_item)
 
+        network = self.network
+
         limits: dict[str, Any] | Unset = UNSET
         if not isinstance(self.limits, Unset):
             limits = self.limits.to_dict()
@@ -101,6 +108,8 @@ class ExecuteRequest:
             field_dict["stdin"] = stdin
         if files is not UNSET:
             field_dict["files"] = files
+        if network is not UNSET:
+            field_dict["network"] = network
         if limits is not UNSET:
             field_dict["limits"] = limits
 
@@ -141,6 +150,8 @@ class ExecuteRequest:
 
                 files.append(files_item)
 
+        network = d.pop("network", UNSET)
+
         _limits = d.pop("limits", UNSET)
         limits: RunLimits | Unset
         if isinstance(_limits, Unset):
@@ -156,6 +167,7 @@ class ExecuteRequest:
             env=env,
             stdin=stdin,
             files=files,
+            network=network,
             limits=limits,
         )
 
