@@ -22,7 +22,8 @@ function zygotePids(group: string): number[] {
         try {
           // The zygote is pid 1 of its jail; its forks (the runs' parents) share its command line.
           const nspid = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1].trim().split(/\s+/);
-          if (nspid?.at(-1) === '1' && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('zygote_main')) pids.push(Number(pid));
+          // (A run's process is pid 1 too, of a namespace one level deeper: three NSpid entries.)
+          if (nspid?.length === 2 && nspid[1] === '1' && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('zygote_main')) pids.push(Number(pid));
         } catch {
           /* gone */
         }
@@ -143,6 +144,54 @@ describe('cross-run isolation', () => {
       expect(after.status).toBe(200);
       expect(after.body.result).toEqual([45, 6]);
     }
+  });
+});
+
+describe('one pool slot, run after run', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('isolation-one-slot', { WORKER_CONCURRENCY: '1', SANDBOX_POOL_SIZE: '1' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it("a run's memory holds nothing of an earlier run: code, env, stdin, files, output or result", async () => {
+    const tag = randomBytes(6).toString('hex');
+    const marker = (what: string) => `VICTIM-${what}-${tag}`;
+    const victim = await t.execute({
+      code: `# ${marker('CODE')}\nimport os\nprint("${marker('OUT')}")\nopen("out.txt", "w").write(open("in.txt").read())\nreturn ["${marker('RESULT')}", os.environ["TOKEN"], input()]`,
+      env: [{ name: 'TOKEN', value: marker('ENV') }],
+      stdin: `${marker('STDIN')}\n`,
+      files: [{ path: 'in.txt', content: Buffer.from(marker('FILE')).toString('base64') }],
+    });
+    expect(victim.status).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await t.execute({ code: 'return 1' })).status).toBe(200);
+    // The marker's tag is not in this code: only what memory holds can match.
+    const scan = [
+      'import re',
+      'found = set()',
+      `pattern = re.compile(rb"VICTIM-[A-Z]+-" + bytes.fromhex("${Buffer.from(tag).toString('hex')}"))`,
+      'with open("/proc/self/mem", "rb", 0) as mem:',
+      '    for line in open("/proc/self/maps").read().splitlines():',
+      '        addresses, perms = line.split()[:2]',
+      '        start, end = (int(x, 16) for x in addresses.split("-"))',
+      '        if "r" not in perms or end - start > (512 << 20):',
+      '            continue',
+      '        try:',
+      '            mem.seek(start)',
+      '            data = mem.read(end - start)',
+      '        except OSError:',
+      '            continue',
+      '        found.update(m.group().decode() for m in pattern.finditer(data))',
+      'return sorted(found)',
+    ].join('\n');
+    const probe = await t.execute({ code: scan, timeout: 60 });
+    expect(probe.status).toBe(200);
+    expect(probe.body.result).toEqual([]);
+    // The scan does find what is in its own memory (it would find a leak).
+    const self = await t.execute({ code: `mine = "VICTIM-SELF-" + "${tag}"\n${scan}`, timeout: 60 });
+    expect(self.body.result).toContain(marker('SELF'));
   });
 });
 

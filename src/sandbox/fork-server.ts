@@ -35,6 +35,8 @@ interface CurrentRun {
   termination: Termination;
   outputLimitStream?: 'stdout' | 'stderr';
   runTimeMs?: number;
+  /** The cgroup's counters, read when the run's output was complete (its cgroup is removed then). */
+  usage?: Partial<RunOutcome>;
   resolve: ((outcome: RunOutcome) => void) | undefined;
 }
 
@@ -198,7 +200,7 @@ export class ForkServer {
         run.runTimeMs = performance.now() - run.startedAt;
         this.ending.push(run);
         this.busy = false;
-        void this.answerEarly(run);
+        void this.complete(run);
         return;
       case FRAME.exit: {
         const ended = this.ending.shift();
@@ -273,13 +275,24 @@ export class ForkServer {
   }
 
   /**
-   * A run whose harness wrote a record with its exit status is answered as soon as its output is
-   * complete, before its namespaces are torn down; its deadline still holds until its wait status.
+   * The run's output is complete: its processes have exited or closed it all. Whatever of it is
+   * left is killed now (removing its cgroup), so nothing of a run outlives its answer. A run whose
+   * harness wrote a record with its exit status is answered at once, before its namespaces are
+   * torn down; a signal, or no record, waits for the real wait status (X).
    */
-  private async answerEarly(run: CurrentRun): Promise<void> {
+  private async complete(run: CurrentRun): Promise<void> {
+    if (run.cgroup) {
+      run.usage = await run.cgroup.usage().catch(() => undefined);
+      void run.cgroup.remove().catch(() => this.stop('sandbox_error'));
+    } else {
+      // No cgroup to kill it through: a run still there a second later stops the server.
+      setTimeout(() => {
+        if (this.ending.includes(run)) this.stop('sandbox_error');
+      }, 1000).unref();
+    }
     const record = run.record.overflowed ? null : parseRecord(run.record.text());
     if (record?.status === undefined || run.termination !== 'exited') return;
-    this.answer(run, { exitCode: record.status, signal: null, record }, await run.cgroup?.usage().catch(() => undefined));
+    this.answer(run, { exitCode: record.status, signal: null, record }, run.usage);
   }
 
   /** Ends a run with its wait status, or (null) because the server died; removes its cgroup. */
@@ -293,7 +306,7 @@ export class ForkServer {
       this.answer(
         run,
         { exitCode: exited ? (waitStatus! >> 8) & 0xff : null, signal, record, ...(died && { termination: 'sandbox_error' as const, sandboxError: failure }) },
-        await run.cgroup?.usage().catch(() => undefined),
+        run.usage ?? (await run.cgroup?.usage().catch(() => undefined)),
       );
     }
     await run.cgroup?.remove().catch(() => undefined);

@@ -23,6 +23,7 @@ import gc
 import json
 import selectors
 import signal
+import socket
 import struct
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x4000000, 0x8000000, 0x20000000, 0x40000000
@@ -175,11 +176,13 @@ def fork_run(config, bpf):
         status = 70
         try:
             keep = {ends[n][i] for n, i in (("payload", 0), ("stdin", 0), ("stdout", 1), ("stderr", 1), ("record", 1), ("status", 1), ("ready", 1))}
-            for read_end, write_end in ends.values():
-                for fd in (read_end, write_end):
-                    if fd not in keep:
+            # Nothing of the forker's (its channel to the zygote above all) reaches the run.
+            for fd in [int(name) for name in os.listdir("/proc/self/fd")]:
+                if fd > 2 and fd not in keep:
+                    try:
                         os.close(fd)
-            os.close(config["control_fd"])
+                    except OSError:
+                        pass
             check(libc.unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET), "unshare")
             run_pid = os.fork()
             if run_pid == 0:
@@ -197,7 +200,10 @@ def fork_run(config, bpf):
                         except OSError:
                             pass
                     os._exit(71)
-                harness(3, 4)
+                try:
+                    harness(3, 4)
+                finally:
+                    os._exit(1)  # harness() exits itself; never fall through into this parent's code
             os.write(ends["ready"][1], ("P%d\n" % run_pid).encode())
             for fd in keep - {ends["status"][1]}:
                 os.close(fd)
@@ -213,11 +219,53 @@ def fork_run(config, bpf):
     return child
 
 
+CHILD_PIPES = ("payload", "stdin", "stdout", "stderr", "record", "status", "ready")
+
+
+def forker_main(channel, config, bpf):
+    """The forker: a copy of the zygote made before any run, so the memory every run is forked
+    from never holds another run's code, input, output or result (the zygote relays those). It
+    only answers "P" with a parked run's pid and its pipes (SCM_RIGHTS)."""
+    os.close(config["control_fd"])
+    while True:
+        command = channel.recv(1)
+        if not command:
+            os._exit(0)
+        # Reap the intermediates of earlier runs (each reports its run's status on a pipe).
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0] != 0:
+                pass
+        except ChildProcessError:
+            pass
+        try:
+            child = fork_run(config, bpf)
+        except BaseException as exc:
+            channel.sendall(("E%s" % exc).encode()[:4000])
+            continue
+        fds = [child[name] for name in CHILD_PIPES]
+        socket.send_fds(channel, [b"K%d" % child["pid"]], fds)
+        for fd in fds:
+            os.close(fd)
+
+
+def start_forker(config, bpf):
+    parent_end, forker_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            parent_end.close()
+            forker_main(forker_end, config, bpf)
+        finally:
+            os._exit(1)
+    forker_end.close()
+    return parent_end
+
+
 class Zygote:
     def __init__(self, config):
         self.config = config
         self.control = config["control_fd"]
-        self.bpf = compile_seccomp(config["seccomp"])
+        self.forker = start_forker(config, compile_seccomp(config["seccomp"]))
         self.selector = selectors.DefaultSelector()
         self.inbox = b""
         self.child = None
@@ -231,7 +279,14 @@ class Zygote:
             frame = frame[os.write(self.control, frame):]
 
     def park(self):
-        self.child = fork_run(self.config, self.bpf)
+        self.forker.sendall(b"P")
+        message, fds, _, _ = socket.recv_fds(self.forker, 4096, len(CHILD_PIPES))
+        if not message.startswith(b"K") or len(fds) != len(CHILD_PIPES):
+            for fd in fds:
+                os.close(fd)
+            raise OSError("the forker could not fork a run: %s" % message.decode(errors="replace"))
+        self.child = dict(zip(CHILD_PIPES, fds))
+        self.child["pid"] = int(message[1:])
         # The intermediate child reports the run's pid (P), the run's process that it is ready (R).
         ready = read_all(self.child["ready"])
         os.close(self.child["ready"])
@@ -265,7 +320,6 @@ class Zygote:
                 return
             self.selector.unregister(key.fd)
             os.close(key.fd)
-            os.waitpid(ending["pid"], 0)
             ending["done"] = True
             self.flush_statuses()
         elif what in ("stdout", "stderr", "record"):
