@@ -37,6 +37,10 @@ describe('OpenAPI document and Swagger UI', () => {
     expect(getJob.tags).toEqual(['jobs']);
     expect(getJob.security).toEqual([{ api_key: [] }]);
     expect(Object.keys(getJob.responses)).toEqual(expect.arrayContaining(['200', '401', '404']));
+    const redeliver = served.paths['/v1/jobs/{job_id}/webhook'].post;
+    expect(redeliver.operationId).toBe('redeliverWebhook');
+    expect(redeliver.tags).toEqual(['jobs']);
+    expect(Object.keys(redeliver.responses).sort()).toEqual(['202', '401', '404', '409', '429', '503']);
     expect(served.components.securitySchemes.api_key).toMatchObject({ type: 'apiKey', in: 'header', name: 'x-api-key' });
     for (const [path, operations] of Object.entries<Record<string, any>>(served.paths)) {
       if (!path.startsWith('/v1/')) continue;

@@ -59,6 +59,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs/{job_id}/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redeliver a job's webhook
+         * @description Starts a new attempt series of a finished job's webhook — after it was delivered, or failed for good after `WEBHOOK_MAX_ATTEMPTS` attempts — with the same `X-Webhook-Id` and the same body (signed again with a fresh `X-Webhook-Timestamp`). The job's `webhook` state starts over from `pending` with 0 attempts. Only the API key that submitted the job may: for any other key it is 404, like an unknown id.
+         */
+        post: operations["redeliverWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/runtime": {
         parameters: {
             query?: never;
@@ -401,21 +421,27 @@ export interface components {
         /** @description Delivery state of a job's webhook. */
         WebhookState: {
             /**
-             * @description `pending` until the first attempt succeeds or attempts run out (retries included); `delivered` after a 2xx; `failed` when no attempt succeeded.
+             * @description `pending` until an attempt succeeds or attempts run out (retries included); `delivered` after a 2xx; `failed` when no attempt succeeded (terminal, until a redelivery).
              * @example delivered
              * @enum {string}
              */
             status: "pending" | "delivered" | "failed";
             /**
-             * @description Delivery attempts made so far (at most `WEBHOOK_MAX_ATTEMPTS`).
+             * @description Delivery attempts made so far in the current series (at most `WEBHOOK_MAX_ATTEMPTS`; a redelivery starts a new series).
              * @example 1
              */
             attempts: number;
             /**
              * @description Why the last attempt failed.
-             * @example HTTP 503
+             * @example receiver answered 503
              */
             last_error?: string;
+            /**
+             * Format: date-time
+             * @description While `pending` and a retry is scheduled: when the next attempt is due. Absent once `delivered` or `failed`.
+             * @example 2026-11-28T19:20:09.160Z
+             */
+            next_attempt_at?: string;
         };
         /** @description A job, synchronous or not. */
         JobStatus: {
@@ -462,6 +488,20 @@ export interface components {
              * @example 2026-11-28T19:20:01.160Z
              */
             finished_at?: string;
+        };
+        /** @description A new delivery of the job's webhook is queued. */
+        WebhookRedelivery: {
+            /**
+             * @description The job.
+             * @example 6f1c2a9e-8d4b-4a51-9a1e-3c2f0b7d5e10
+             */
+            job_id: string;
+            /**
+             * @description Always `redelivering`.
+             * @example redelivering
+             * @enum {string}
+             */
+            message: "redelivering";
         };
         /** @description The interpreter user code runs on. */
         RuntimePython: {
@@ -578,6 +618,7 @@ export type ExecuteAccepted = components['schemas']['ExecuteAccepted'];
 export type ExecutionTimeout = components['schemas']['ExecutionTimeout'];
 export type WebhookState = components['schemas']['WebhookState'];
 export type JobStatus = components['schemas']['JobStatus'];
+export type WebhookRedelivery = components['schemas']['WebhookRedelivery'];
 export type RuntimePython = components['schemas']['RuntimePython'];
 export type RuntimePackage = components['schemas']['RuntimePackage'];
 export type RuntimeLimitValues = components['schemas']['RuntimeLimitValues'];
@@ -734,6 +775,76 @@ export interface operations {
             };
             /** @description No such job, it expired, or it was submitted with another key. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The key made more than `RATE_LIMIT_PER_MINUTE` requests in a minute. */
+            429: {
+                headers: {
+                    /** @description With the rate limit: seconds until the key may send again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Redis is unreachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    redeliverWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The `job_id` an execution answered. */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A new delivery is queued. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRedelivery"];
+                };
+            };
+            /** @description Missing or unknown `x-api-key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such job, it expired, or it was submitted with another key. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The job was submitted without `webhook_url`, has not finished yet, or a delivery of its webhook is under way (queued, waiting for a retry, in flight, or being redelivered). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -18,4 +18,6 @@ export interface WebhookState {
   status: WebhookStatus;
   attempts: number;
   last_error?: string;
+  /** ISO time of the next attempt, while one is scheduled (a retry waiting out its back-off). */
+  next_attempt_at?: string;
 }

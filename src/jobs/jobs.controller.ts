@@ -1,9 +1,9 @@
-import { Controller, Get, Param, Req, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { ApiKeyGuard, AuthenticatedRequest } from '../auth/api-key.guard';
 import { API_KEY_SCHEME } from '../openapi/openapi';
-import { JobStatusDto } from './dto/job-status.dto';
-import { ApiGetJob } from './jobs.api-docs';
+import { JobStatusDto, WebhookRedeliveryDto } from './dto/job-status.dto';
+import { ApiGetJob, ApiRedeliverWebhook } from './jobs.api-docs';
 import { JobsService } from './jobs.service';
 
 @Controller('v1/jobs')
@@ -17,5 +17,12 @@ export class JobsController {
   @ApiGetJob()
   getJob(@Param('job_id') jobId: string, @Req() http: AuthenticatedRequest): Promise<JobStatusDto> {
     return this.jobs.status(jobId, http.apiKeyFingerprint);
+  }
+
+  @Post(':job_id/webhook')
+  @HttpCode(202)
+  @ApiRedeliverWebhook()
+  redeliverWebhook(@Param('job_id') jobId: string, @Req() http: AuthenticatedRequest): Promise<WebhookRedeliveryDto> {
+    return this.jobs.redeliverWebhook(jobId, http.apiKeyFingerprint);
   }
 }

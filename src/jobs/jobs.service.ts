@@ -1,8 +1,9 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { ApiError } from '../common/api-error';
 import { failedJobAnswer } from '../contract/answer';
+import { JobResult, seconds } from '../contract/job';
 import { JobStatus, jobStatusOf, WebhookState } from '../contract/job-status';
-import { ExecutionJobs } from '../queue/execution-jobs';
+import { ExecutionJobs, ExecutionJobSnapshot } from '../queue/execution-jobs';
 import { WebhookDispatcher } from '../webhooks/webhook-dispatcher';
 
 export interface JobStatusBody {
@@ -32,10 +33,16 @@ export class JobsService {
     private readonly webhooks: WebhookDispatcher,
   ) {}
 
-  async status(jobId: string, owner: string): Promise<JobStatusBody> {
+  /** The job, if `owner` submitted it; 404 otherwise. */
+  private async owned(jobId: string, owner: string): Promise<ExecutionJobSnapshot> {
     const job = await this.executions.find(jobId);
     // Another key's job answers exactly like an unknown one: its existence is not disclosed.
     if (!job || job.data.owner !== owner) throw new ApiError(HttpStatus.NOT_FOUND, { error: `Job ${jobId} not found` });
+    return job;
+  }
+
+  async status(jobId: string, owner: string): Promise<JobStatusBody> {
+    const job = await this.owned(jobId, owner);
     const webhook = job.data.webhookUrl ? ((await this.webhooks.stateOf(jobId)) ?? { status: 'pending', attempts: 0 }) : undefined;
     return {
       job_id: jobId,
@@ -49,4 +56,27 @@ export class JobsService {
       ...(job.finishedAt && { finished_at: iso(job.finishedAt) }),
     };
   }
+
+  /**
+   * POST /v1/jobs/{job_id}/webhook: a new attempt series of a finished job's webhook, same
+   * X-Webhook-Id and body; 409 without a webhook, before the job ended, or while a delivery is under way.
+   */
+  async redeliverWebhook(jobId: string, owner: string): Promise<{ job_id: string; message: 'redelivering' }> {
+    const job = await this.owned(jobId, owner);
+    if (!job.data.webhookUrl) throw new ApiError(HttpStatus.CONFLICT, { error: `Job ${jobId} was submitted without a webhook_url` });
+    const result = resultOf(job);
+    if (!result) throw new ApiError(HttpStatus.CONFLICT, { error: `Job ${jobId} has not finished yet` });
+    const outcome = await this.webhooks.redeliver(jobId, job.data, result);
+    if (outcome === 'pending') throw new ApiError(HttpStatus.CONFLICT, { error: `The webhook of job ${jobId} is being delivered: see its status` });
+    return { job_id: jobId, message: 'redelivering' };
+  }
+}
+
+/** The answer the webhook of an ended job carries (the worker's own for a job it failed); undefined before the end. */
+function resultOf(job: ExecutionJobSnapshot): JobResult | undefined {
+  if (job.result) return job.result;
+  if (job.failedReason === undefined) return undefined;
+  const end = job.finishedAt ?? Date.now();
+  const timing = { run_time: 0, queue_time: seconds((job.startedAt ?? end) - job.createdAt), total_time: seconds(end - job.createdAt) };
+  return { ...failedJobAnswer(job.jobId, job.failedReason, job.data.id), timing };
 }

@@ -213,6 +213,31 @@ export const JOB_RESPONSE_EXAMPLES = {
         finished_at: '2026-11-28T19:20:01.160Z',
       },
     },
+    retrying: {
+      summary: 'An asynchronous job whose receiver is down: a retry is scheduled',
+      value: {
+        job_id: JOB_ID,
+        id: 'request-123',
+        status: 'completed',
+        code: 200,
+        response: {
+          result: null,
+          stdout: 'Hello, World!\n',
+          stderr: '',
+          exit_code: 0,
+          files: [],
+          job_id: JOB_ID,
+          id: 'request-123',
+          run_time: 0.038,
+          queue_time: 0.002,
+          total_time: 0.041,
+        },
+        webhook: { status: 'pending', attempts: 3, last_error: 'receiver answered 503', next_attempt_at: '2026-11-28T19:20:09.160Z' },
+        created_at: '2026-11-28T19:20:01.120Z',
+        started_at: '2026-11-28T19:20:01.122Z',
+        finished_at: '2026-11-28T19:20:01.160Z',
+      },
+    },
     queued: {
       summary: 'A job waiting for a worker',
       value: { job_id: JOB_ID, id: null, status: 'queued', created_at: '2026-11-28T19:20:01.120Z' },
@@ -222,4 +247,17 @@ export const JOB_RESPONSE_EXAMPLES = {
   429: { rate_limit: RATE_LIMITED },
   503: { redis: { summary: 'Redis unreachable', value: { error: 'Queue unavailable: Redis is not reachable' } } },
   404: { unknown: { summary: 'Unknown job, or one submitted with another key', value: { error: `Job ${JOB_ID} not found` } } },
+};
+
+export const WEBHOOK_REDELIVERY_EXAMPLES = {
+  202: { redelivering: { summary: 'A new attempt series is queued', value: { job_id: JOB_ID, message: 'redelivering' } } },
+  401: JOB_RESPONSE_EXAMPLES[401],
+  404: JOB_RESPONSE_EXAMPLES[404],
+  409: {
+    no_webhook: { summary: 'The job was submitted without a webhook_url', value: { error: `Job ${JOB_ID} was submitted without a webhook_url` } },
+    not_finished: { summary: 'The job is queued or running', value: { error: `Job ${JOB_ID} has not finished yet` } },
+    pending: { summary: 'A delivery is under way', value: { error: `The webhook of job ${JOB_ID} is being delivered: see its status` } },
+  },
+  429: JOB_RESPONSE_EXAMPLES[429],
+  503: JOB_RESPONSE_EXAMPLES[503],
 };

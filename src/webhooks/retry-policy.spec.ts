@@ -7,6 +7,19 @@ describe('retryDelay', () => {
     expect([1, 2, 3, 4].map((n) => retryDelay(n, new Error('x'), 2000, low))).toEqual([1000, 2000, 4000, 8000]);
     expect([1, 2, 3, 4].map((n) => retryDelay(n, new Error('x'), 2000, high))).toEqual([2000, 4000, 8000, 16000]);
   });
+  it('caps each wait at maxMs (jitter still applies below the cap)', () => {
+    const high = () => 1;
+    const low = () => 0;
+    expect([10, 11, 12, 13, 40].map((n) => retryDelay(n, new Error('x'), 2000, high, 3_600_000))).toEqual([1_024_000, 2_048_000, 3_600_000, 3_600_000, 3_600_000]);
+    expect(retryDelay(40, new Error('x'), 2000, low, 3_600_000)).toBe(1_800_000);
+    expect([1, 2, 3].map((n) => retryDelay(n, new Error('x'), 2000, high, 5000))).toEqual([2000, 4000, 5000]);
+    expect(retryDelay(1, new DeliveryError('429', true, 7000), 2000, high, 5000)).toBe(5000);
+  });
+  it('spans about a day with the defaults: 35 attempts, 2 s base, 1 h cap', () => {
+    const span = (random: () => number) => Array.from({ length: 34 }, (_, i) => retryDelay(i + 1, new Error('x'), 2000, random, 3_600_000)).reduce((a, b) => a + b, 0);
+    expect(span(() => 0)).toBe(43_447_000);
+    expect(span(() => 1)).toBe(86_894_000);
+  });
   it('stops on a non-retryable failure', () => {
     expect(retryDelay(1, new DeliveryError('404', false), 2000)).toBe(-1);
   });

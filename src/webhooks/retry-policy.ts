@@ -9,7 +9,7 @@ export class DeliveryError extends Error {
   }
 }
 
-/** Longest wait honoured from a receiver's Retry-After, and longest back-off. */
+/** Longest wait between two attempts (Retry-After or back-off) unless WEBHOOK_RETRY_MAX_MS says otherwise. */
 export const MAX_RETRY_DELAY_MS = 60 * 60 * 1000;
 
 /** Retry-After: delta-seconds or an HTTP date. */
@@ -22,13 +22,14 @@ export function parseRetryAfter(value: unknown, now = Date.now()): number | unde
 
 /**
  * Bull back-off strategy: -1 stops retrying (4xx other than 429, refused host); Retry-After is
- * honoured; otherwise exponential with equal jitter: attempt n waits base·2^(n-1) × [0.5, 1).
+ * honoured up to `maxMs`; otherwise capped exponential with equal jitter: after attempt n the wait
+ * is min(base·2^(n-1), maxMs) × [0.5, 1).
  */
-export function retryDelay(attemptsMade: number, error: unknown, baseMs: number, random = Math.random): number {
+export function retryDelay(attemptsMade: number, error: unknown, baseMs: number, random = Math.random, maxMs = MAX_RETRY_DELAY_MS): number {
   if (error instanceof DeliveryError) {
     if (!error.retryable) return -1;
-    if (error.retryAfterMs !== undefined) return Math.min(error.retryAfterMs, MAX_RETRY_DELAY_MS);
+    if (error.retryAfterMs !== undefined) return Math.min(error.retryAfterMs, maxMs);
   }
-  const ceiling = Math.min(baseMs * 2 ** Math.max(0, attemptsMade - 1), MAX_RETRY_DELAY_MS);
+  const ceiling = Math.min(baseMs * 2 ** Math.max(0, attemptsMade - 1), maxMs);
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }

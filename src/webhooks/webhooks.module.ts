@@ -17,7 +17,7 @@ import { WEBHOOK_BACKOFF, WEBHOOK_QUEUE } from './webhook-job';
         settings: {
           backoffStrategies: {
             [WEBHOOK_BACKOFF]: (attemptsMade: number, error: unknown) =>
-              retryDelay(attemptsMade, error, config.webhookRetryBaseMs),
+              retryDelay(attemptsMade, error, config.webhookRetryBaseMs, Math.random, config.webhookRetryMaxMs),
           },
         },
       }),

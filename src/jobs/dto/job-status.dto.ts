@@ -14,16 +14,34 @@ export class WebhookStateDto {
   @ApiProperty({
     type: String,
     enum: WEBHOOK_STATUSES,
-    description: '`pending` until the first attempt succeeds or attempts run out (retries included); `delivered` after a 2xx; `failed` when no attempt succeeded.',
+    description:
+      '`pending` until an attempt succeeds or attempts run out (retries included); `delivered` after a 2xx; `failed` when no attempt succeeded (terminal, until a redelivery).',
     example: 'delivered',
   })
   status!: WebhookStatus;
 
-  @ApiProperty({ type: 'integer', description: 'Delivery attempts made so far (at most `WEBHOOK_MAX_ATTEMPTS`).', example: 1 })
+  @ApiProperty({ type: 'integer', description: 'Delivery attempts made so far in the current series (at most `WEBHOOK_MAX_ATTEMPTS`; a redelivery starts a new series).', example: 1 })
   attempts!: number;
 
-  @ApiPropertyOptional({ type: String, description: 'Why the last attempt failed.', example: 'HTTP 503' })
+  @ApiPropertyOptional({ type: String, description: 'Why the last attempt failed.', example: 'receiver answered 503' })
   last_error?: string;
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    description: 'While `pending` and a retry is scheduled: when the next attempt is due. Absent once `delivered` or `failed`.',
+    example: '2026-11-28T19:20:09.160Z',
+  })
+  next_attempt_at?: string;
+}
+
+@ApiSchema({ name: 'WebhookRedelivery', description: 'A new delivery of the job\'s webhook is queued.' })
+export class WebhookRedeliveryDto {
+  @ApiProperty({ type: String, description: 'The job.', example: '6f1c2a9e-8d4b-4a51-9a1e-3c2f0b7d5e10' })
+  job_id!: string;
+
+  @ApiProperty({ type: String, enum: ['redelivering'], description: 'Always `redelivering`.', example: 'redelivering' })
+  message!: 'redelivering';
 }
 
 @ApiSchema({ name: 'JobStatus', description: 'A job, synchronous or not.' })

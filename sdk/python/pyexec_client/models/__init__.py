@@ -23,6 +23,8 @@ from .runtime_limits import RuntimeLimits
 from .runtime_network import RuntimeNetwork
 from .runtime_package import RuntimePackage
 from .runtime_python import RuntimePython
+from .webhook_redelivery import WebhookRedelivery
+from .webhook_redelivery_message import WebhookRedeliveryMessage
 from .webhook_state import WebhookState
 from .webhook_state_status import WebhookStateStatus
 
@@ -50,6 +52,8 @@ __all__ = (
     "RuntimeNetwork",
     "RuntimePackage",
     "RuntimePython",
+    "WebhookRedelivery",
+    "WebhookRedeliveryMessage",
     "WebhookState",
     "WebhookStateStatus",
 )
