@@ -2,19 +2,19 @@
 # The fork server ("zygote"), appended to harness.py and started once per pool slot inside a
 # long-lived nsjail, as uid 0 of the jail's user namespace (an unprivileged host uid) with the
 # few capabilities it needs to build each run's sandbox. It imports the harness and the preload
-# list, never runs user code itself, and per run forks a child that unshares fresh mount, pid,
-# net, ipc and uts namespaces and forks the run's process: pid 1 of its own pid namespace, with
-# fresh tmpfs mounts, its own /proc, the run's rlimits, uid/gid 99999, no capabilities,
-# no_new_privs and the seccomp policy of one-shot jails, applied before any user code. The
-# next run's process is forked and parked ahead, waiting for its payload.
+# list, never runs user code itself, and relays each run's input and output. Its forker (forked
+# before any run, so it never holds run data) forks, per run, a child that unshares fresh mount,
+# pid, net, ipc and uts namespaces and forks the run's process: pid 1 of its own pid namespace,
+# with fresh tmpfs mounts, its own /proc, the run's rlimits, uid/gid 99999, no capabilities,
+# no_new_privs and the seccomp policy of one-shot jails, applied before any user code. The next
+# run's process is forked and parked while the current one runs, waiting for its payload.
 #
 # Its one argument (after the descriptor number) is a JSON config (fork-server.ts). Protocol on
 # the control socket, both ways: frames of a 4-byte big-endian length, a type byte and the data.
 #   in:  R  payload length (4 bytes), payload JSON (harness protocol), stdin bytes
-#   out: Y  pid of the parked process (in this jail's pid namespace): ready for a run
+#   out: Y  pid of a newly parked process (in this jail's pid namespace): ready for the next run
 #        O / E / C  stdout / stderr / record bytes of the run
-#        D  the run's output is complete (its process has exited or closed it all); the next
-#           run's process is parked right after, before the run's namespaces are torn down
+#        D  the run's output is complete (its process has exited or closed it all)
 #        X  the wait status (decimal) of the oldest run that had D, once its namespaces are gone
 #        F  a fatal error; the zygote exits
 import ctypes
@@ -268,7 +268,10 @@ class Zygote:
         self.forker = start_forker(config, compile_seccomp(config["seccomp"]))
         self.selector = selectors.DefaultSelector()
         self.inbox = b""
+        # The run in progress, and the next run's process, parked while the current one runs.
         self.child = None
+        self.spare = None
+        self.parking = None
         self.pending = 0
         # Runs whose output is complete, waiting for their wait status, oldest first.
         self.ending = []
@@ -279,21 +282,37 @@ class Zygote:
             frame = frame[os.write(self.control, frame):]
 
     def park(self):
+        """Asks the forker for the next run's process; the rest happens in the event loop, so the
+        run in progress keeps its output flowing meanwhile."""
         self.forker.sendall(b"P")
+        self.selector.register(self.forker, selectors.EVENT_READ, "forker")
+
+    def forked(self):
+        self.selector.unregister(self.forker)
         message, fds, _, _ = socket.recv_fds(self.forker, 4096, len(CHILD_PIPES))
         if not message.startswith(b"K") or len(fds) != len(CHILD_PIPES):
             for fd in fds:
                 os.close(fd)
             raise OSError("the forker could not fork a run: %s" % message.decode(errors="replace"))
-        self.child = dict(zip(CHILD_PIPES, fds))
-        self.child["pid"] = int(message[1:])
-        # The intermediate child reports the run's pid (P), the run's process that it is ready (R).
-        ready = read_all(self.child["ready"])
-        os.close(self.child["ready"])
-        lines = ready.split(b"\n")
+        self.parking = dict(zip(CHILD_PIPES, fds))
+        self.parking["pid"] = int(message[1:])
+        self.parking["ready_bytes"] = b""
+        self.selector.register(self.parking["ready"], selectors.EVENT_READ, "ready")
+
+    def prepared(self):
+        """The intermediate child reports the run's pid (P), the run's process that it is ready (R)."""
+        parking = self.parking
+        chunk = os.read(parking["ready"], 4096)
+        if chunk:
+            parking["ready_bytes"] += chunk
+            return
+        self.selector.unregister(parking["ready"])
+        os.close(parking["ready"])
+        lines = parking["ready_bytes"].split(b"\n")
         pids = [line[1:] for line in lines if line.startswith(b"P")]
         if b"R" not in lines or len(pids) != 1:
-            raise OSError("the run's process could not be prepared: %s" % ready.decode(errors="replace").strip())
+            raise OSError("the run's process could not be prepared: %s" % parking["ready_bytes"].decode(errors="replace").strip())
+        self.spare, self.parking = parking, None
         self.send("Y", pids[0])
 
     def serve(self):
@@ -311,9 +330,13 @@ class Zygote:
                 os._exit(0)  # the service is gone: so is the zygote, and every run with it
             self.inbox += chunk
             self.take_frames()
+        elif what == "forker":
+            self.forked()
+        elif what == "ready":
+            self.prepared()
         elif what == "status":
             # The run's status can be read before its last output is (same select round).
-            ending = next(child for child in self.ending + [self.child] if child["status"] == key.fd)
+            ending = next(child for child in self.ending + [self.child] if child is not None and child["status"] == key.fd)
             chunk = os.read(key.fd, 64)
             if chunk:
                 ending["wait_status"] = ending.get("wait_status", b"") + chunk
@@ -350,8 +373,11 @@ class Zygote:
                 return
             data = self.inbox[HEADER.size:HEADER.size + length]
             self.inbox = self.inbox[HEADER.size + length:]
-            if kind == ord("R") and self.child is not None and "out_payload" not in self.child:
+            if kind == ord("R") and self.spare is not None and self.child is None:
+                self.child, self.spare = self.spare, None
                 self.start_run(data)
+                # The next run's process is forked and parked while this one runs.
+                self.park()
             else:
                 self.send("F", b"unexpected frame")
                 os._exit(1)
@@ -375,9 +401,9 @@ class Zygote:
                 self.selector.unregister(child[name])
                 os.close(child[name])
         self.ending.append(child)
+        self.child = None
         self.send("D")
         self.flush_statuses()
-        self.park()
 
     def flush_statuses(self):
         """X frames go out in the order of the runs, each after its D."""
