@@ -46,7 +46,7 @@ export class HealthController {
     const indicator = this.indicators.check('redis');
     try {
       await this.queue.ping();
-      return indicator.up();
+      return indicator.up({ persistence: await this.queue.persistence() });
     } catch (error) {
       return indicator.down({ message: (error as Error).message });
     }
