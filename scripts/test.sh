@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite, installing whatever is missing first: the type check, the OpenAPI
-# lint, the check that the generated SDKs match openapi.json, the unit specs, then the end-to-end
-# specs against real Redis and nsjail (the SDKs and Swagger UI in Chromium among them).
+# lint, the check that the generated SDKs match openapi.json, the unit specs, schemathesis against
+# the built service, then the end-to-end specs against real Redis and nsjail (the SDKs and Swagger
+# UI in Chromium among them).
 # Prints "N passed, N failed" as its last line (each check counts as one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +34,7 @@ check "deployment files (compose schema, Dockerfile)" bash scripts/validate-depl
 check "Kubernetes manifests (k8s + KEDA schemas, pyexec rules)" bash scripts/validate-kubernetes.sh
 npx jest --config jest.config.js --json --outputFile="$results/unit.json" || status=1
 npm run --silent build
+check "schemathesis against the live service (all checks, stateful links)" bash scripts/schemathesis.sh
 npx jest --config test/jest-e2e.config.js --json --outputFile="$results/e2e.json" || status=1
 # The sandbox's own specs once more in each other mode: one-shot jails pre-started
 # (SANDBOX_FORKSERVER=0) and started on demand (SANDBOX_POOL_SIZE=0); the default is fork servers.

@@ -1,6 +1,7 @@
 import { ArgumentMetadata, INestApplication, ValidationError, ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { AllExceptionsFilter, JsonTooDeepError } from './common/all-exceptions.filter';
+import type { NextFunction, Request, Response } from 'express';
+import { AllExceptionsFilter, isBodyParserError, JsonTooDeepError, sendError } from './common/all-exceptions.filter';
 import { ApiError } from './common/api-error';
 import { JSON_TOO_DEEP, jsonDeeperThan, MAX_JSON_DEPTH } from './common/json-depth';
 import { methodNotAllowed } from './common/method-not-allowed';
@@ -41,6 +42,17 @@ class TracedValidationPipe extends ValidationPipe {
   }
 }
 
+/**
+ * Express error middleware right after the body parser: its errors (400, 413, 415) go to sendError.
+ * A body that fails to decompress (a bad gzip, deflate, br or zstd stream) comes as the zlib error with
+ * only `status: 400` set: 400 `Unreadable request body`, not a 500.
+ */
+function answerBodyParserErrors(error: unknown, request: Request, response: Response, next: NextFunction): void {
+  if (isBodyParserError(error)) sendError(request, response, error);
+  else if ((error as { status?: unknown } | null)?.status === 400) sendError(request, response, { status: 400, type: 'entity.unreadable' });
+  else next(error);
+}
+
 /** HTTP wiring shared by main.ts and the tests: trace spans, body limits, validation, error shape, Swagger UI. */
 export function configureApp(app: INestApplication): void {
   const config = app.get<AppConfig>(APP_CONFIG);
@@ -49,6 +61,9 @@ export function configureApp(app: INestApplication): void {
   app.use(methodNotAllowed((app as NestExpressApplication).getHttpAdapter().getInstance()));
   // The depth is checked on the raw bytes, before parsing: the validation pipe recurses.
   (app as NestExpressApplication).useBodyParser('json', { limit: maxBodyBytes(config), verify: refuseDeepJson } as { limit: number });
+  // body-parser's own errors answered here, on the one error path: past this point Nest would turn
+  // a malformed body's SyntaxError into a 400 carrying JSON.parse's message.
+  app.use(answerBodyParserErrors);
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useGlobalPipes(
     new TracedValidationPipe({

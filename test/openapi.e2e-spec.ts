@@ -30,7 +30,7 @@ describe('OpenAPI document and Swagger UI', () => {
     expect(execute.operationId).toBe('executePython');
     expect(execute.tags).toEqual(['execution']);
     expect(execute.security).toEqual([{ api_key: [] }]);
-    expect(Object.keys(execute.responses).sort()).toEqual(['200', '202', '400', '401', '408', '413', '422', '429', '500', '503']);
+    expect(Object.keys(execute.responses).sort()).toEqual(['200', '202', '400', '401', '408', '413', '415', '422', '429', '500', '503']);
     expect(execute.parameters).toEqual([expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false })]);
     const getJob = served.paths['/v1/jobs/{job_id}'].get;
     expect(getJob.operationId).toBe('getJob');
@@ -40,7 +40,7 @@ describe('OpenAPI document and Swagger UI', () => {
     const redeliver = served.paths['/v1/jobs/{job_id}/webhook'].post;
     expect(redeliver.operationId).toBe('redeliverWebhook');
     expect(redeliver.tags).toEqual(['jobs']);
-    expect(Object.keys(redeliver.responses).sort()).toEqual(['202', '401', '404', '409', '429', '503']);
+    expect(Object.keys(redeliver.responses).sort()).toEqual(['202', '400', '401', '404', '409', '413', '415', '429', '500', '503']);
     expect(served.components.securitySchemes.api_key).toMatchObject({ type: 'apiKey', in: 'header', name: 'x-api-key' });
     for (const [path, operations] of Object.entries<Record<string, any>>(served.paths)) {
       if (!path.startsWith('/v1/')) continue;

@@ -703,6 +703,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description The body's `Content-Encoding` is not one of identity, gzip, deflate, br, zstd (`Unsupported content encoding`), or its JSON `charset` is not one the server decodes (`Unsupported charset`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description The `Idempotency-Key` was used before, with this API key, for a different request. */
             422: {
                 headers: {
@@ -764,6 +773,15 @@ export interface operations {
                     "application/json": components["schemas"]["JobStatus"];
                 };
             };
+            /** @description The route takes no body, but one was sent and is malformed JSON (`Malformed JSON in request body`) or nested deeper than 64 levels; or the path is not valid percent-encoding (`Failed to decode param ...`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Missing or unknown `x-api-key`. */
             401: {
                 headers: {
@@ -782,6 +800,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description A body was sent and is larger than the body limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body's `Content-Encoding` is not one of identity, gzip, deflate, br, zstd (`Unsupported content encoding`), or its JSON `charset` is not one the server decodes (`Unsupported charset`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description The key made more than `RATE_LIMIT_PER_MINUTE` requests in a minute. */
             429: {
                 headers: {
@@ -793,7 +829,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Redis is unreachable. */
+            /** @description An unexpected failure of the service (`Internal server error`; the details go to its log). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Redis is unreachable, or the process is shutting down. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -825,6 +870,15 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookRedelivery"];
                 };
             };
+            /** @description The route takes no body, but one was sent and is malformed JSON (`Malformed JSON in request body`) or nested deeper than 64 levels; or the path is not valid percent-encoding (`Failed to decode param ...`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Missing or unknown `x-api-key`. */
             401: {
                 headers: {
@@ -852,6 +906,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description A body was sent and is larger than the body limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body's `Content-Encoding` is not one of identity, gzip, deflate, br, zstd (`Unsupported content encoding`), or its JSON `charset` is not one the server decodes (`Unsupported charset`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description The key made more than `RATE_LIMIT_PER_MINUTE` requests in a minute. */
             429: {
                 headers: {
@@ -863,7 +935,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Redis is unreachable. */
+            /** @description An unexpected failure of the service (`Internal server error`; the details go to its log). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Redis is unreachable, or the process is shutting down. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -892,8 +973,35 @@ export interface operations {
                     "application/json": components["schemas"]["Runtime"];
                 };
             };
+            /** @description The route takes no body, but one was sent and is malformed JSON (`Malformed JSON in request body`) or nested deeper than 64 levels; or the path is not valid percent-encoding (`Failed to decode param ...`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Missing or unknown `x-api-key`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A body was sent and is larger than the body limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body's `Content-Encoding` is not one of identity, gzip, deflate, br, zstd (`Unsupported content encoding`), or its JSON `charset` is not one the server decodes (`Unsupported charset`). */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -906,6 +1014,24 @@ export interface operations {
                 headers: {
                     /** @description With the rate limit: seconds until the key may send again. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description An unexpected failure of the service (`Internal server error`; the details go to its log). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The process is shutting down (`The service is shutting down`). */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -8,7 +8,7 @@ interface BodyParserError {
   type: string;
 }
 
-function isBodyParserError(error: unknown): error is BodyParserError {
+export function isBodyParserError(error: unknown): error is BodyParserError {
   const candidate = error as Partial<BodyParserError> | null;
   return typeof candidate?.status === 'number' && typeof candidate.type === 'string';
 }

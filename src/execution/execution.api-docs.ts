@@ -14,9 +14,11 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
   ApiUnprocessableEntityResponse,
+  ApiUnsupportedMediaTypeResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
 import { RATE_LIMIT_HEADERS } from '../openapi/openapi';
+import { UNSUPPORTED_BODY } from '../common/api-docs';
 import { ErrorDto, JobErrorDto, RequestErrorDto } from '../common/dto/error.dto';
 import { EXECUTE_REQUEST_EXAMPLES, EXECUTE_RESPONSE_EXAMPLES as EXAMPLES } from '../openapi/examples';
 import { ExecuteRequestDto } from './dto/execute-request.dto';
@@ -36,6 +38,23 @@ const REPLAYED_HEADERS = {
   [IDEMPOTENCY_REPLAYED_HEADER]: {
     description: '`true` when the request repeated an earlier one with the same `Idempotency-Key`: the answer is that job\'s.',
     schema: { type: 'string' as const, enum: ['true'] },
+  },
+};
+
+/**
+ * OpenAPI links from an accepted execution to the job routes: its `job_id` is their path
+ * parameter (clients and stateful testers such as schemathesis follow them).
+ */
+const JOB_LINKS = {
+  getJob: {
+    operationId: 'getJob',
+    parameters: { job_id: '$response.body#/job_id' },
+    description: 'The job of this execution: `GET /v1/jobs/{job_id}`.',
+  },
+  redeliverWebhook: {
+    operationId: 'redeliverWebhook',
+    parameters: { job_id: '$response.body#/job_id' },
+    description: "Deliver this job's webhook again once it ended: `POST /v1/jobs/{job_id}/webhook`.",
   },
 };
 
@@ -69,11 +88,12 @@ link-local or metadata address is refused (400) unless the server allows private
       schema: { type: 'string', minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH, pattern: '^[\\x20-\\x7E]+$', example: 'order-42-attempt' },
     }),
     ApiBody({ description: 'The code to run and how.', required: true, schema: ref(ExecuteRequestDto), examples: EXECUTE_REQUEST_EXAMPLES }),
-    ApiOkResponse({ description: 'The program finished with exit status 0 (`sys.exit(0)` included).', type: ExecuteResultDto, headers: REPLAYED_HEADERS, examples: EXAMPLES[200] }),
+    ApiOkResponse({ description: 'The program finished with exit status 0 (`sys.exit(0)` included).', type: ExecuteResultDto, headers: REPLAYED_HEADERS, links: JOB_LINKS, examples: EXAMPLES[200] }),
     ApiAcceptedResponse({
       description: '`webhook_url` was given: the job is queued; its result will be POSTed to the URL.',
       type: ExecuteAcceptedDto,
       headers: REPLAYED_HEADERS,
+      links: JOB_LINKS,
       examples: EXAMPLES[202],
     }),
     ApiBadRequestResponse({
@@ -94,6 +114,7 @@ link-local or metadata address is refused (400) unless the server allows private
       examples: EXAMPLES[422],
     }),
     ApiPayloadTooLargeResponse({ description: 'The body is larger than 4 MiB plus room for `MAX_INPUT_FILES_BYTES` of files in base64 (about 17.4 MiB with the defaults).', type: ErrorDto, examples: EXAMPLES[413] }),
+    ApiUnsupportedMediaTypeResponse({ description: UNSUPPORTED_BODY, type: ErrorDto }),
     ApiTooManyRequestsResponse({
       description:
         '`MAX_QUEUE_LENGTH` jobs are already waiting for a worker (`QueueFull`), or the key made more than `RATE_LIMIT_PER_MINUTE` requests in a minute (`ErrorResponse`, with `Retry-After`).',

@@ -11,6 +11,7 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { ApiRequestFailureResponses } from '../common/api-docs';
 import { ErrorDto, JobErrorDto } from '../common/dto/error.dto';
 import { ExecuteResultDto, ExecutionErrorDto, ExecutionTimeoutDto } from '../execution/dto/execute-response.dto';
 import { RATE_LIMIT_HEADERS } from '../openapi/openapi';
@@ -40,7 +41,8 @@ export function ApiGetJob(): MethodDecorator {
       headers: RATE_LIMIT_HEADERS,
       examples: EXAMPLES[429],
     }),
-    ApiServiceUnavailableResponse({ description: 'Redis is unreachable.', type: ErrorDto, examples: EXAMPLES[503] }),
+    ApiServiceUnavailableResponse({ description: 'Redis is unreachable, or the process is shutting down.', type: ErrorDto, examples: EXAMPLES[503] }),
+    ApiRequestFailureResponses({ serviceUnavailable: false }),
   );
 }
 
@@ -69,6 +71,7 @@ export function ApiRedeliverWebhook(): MethodDecorator {
       headers: RATE_LIMIT_HEADERS,
       examples: examples[429],
     }),
-    ApiServiceUnavailableResponse({ description: 'Redis is unreachable.', type: ErrorDto, examples: examples[503] }),
+    ApiServiceUnavailableResponse({ description: 'Redis is unreachable, or the process is shutting down.', type: ErrorDto, examples: examples[503] }),
+    ApiRequestFailureResponses({ serviceUnavailable: false }),
   );
 }

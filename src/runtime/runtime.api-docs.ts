@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiRequestFailureResponses } from '../common/api-docs';
 import { ErrorDto } from '../common/dto/error.dto';
 import { RATE_LIMIT_HEADERS } from '../openapi/openapi';
 import { JOB_RESPONSE_EXAMPLES as EXAMPLES } from '../openapi/examples';
@@ -21,5 +22,6 @@ export function ApiGetRuntime(): MethodDecorator {
       headers: RATE_LIMIT_HEADERS,
       examples: EXAMPLES[429],
     }),
+    ApiRequestFailureResponses({ serviceUnavailable: true }),
   );
 }

@@ -120,12 +120,22 @@ function HasDistinctPaths(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
+/**
+ * The rules of filePathProblem (contract/input-files.ts) that a regular expression can say, for
+ * the OpenAPI document: segments separated by single slashes, none empty, `.` or `..`, no NUL
+ * (so not absolute, no trailing slash). Without lookarounds, so every generator handles it.
+ */
+const FILE_PATH_SEGMENT = '(?:[^/\\x00.][^/\\x00]*|\\.[^/\\x00.][^/\\x00]*|\\.\\.[^/\\x00]+)';
+const FILE_PATH_PATTERN = `^${FILE_PATH_SEGMENT}(?:/${FILE_PATH_SEGMENT})*$`;
+
 @ApiSchema(closed({ name: 'InputFile', description: 'A file written into the working directory before the code runs.' }))
 export class InputFileDto {
   @ApiProperty({
     type: String,
     description: `Path relative to the working directory: not absolute, no \`..\` (nor \`.\` or empty) segment, no NUL, at most ${MAX_FILE_PATH_BYTES} bytes. Folders are created as needed.`,
+    minLength: 1,
     maxLength: MAX_FILE_PATH_BYTES,
+    pattern: FILE_PATH_PATTERN,
     example: 'data/sales.csv',
   })
   @IsInputFilePath()
