@@ -9,7 +9,7 @@ import type { ExecutionProducer } from '../queue/execution-producer';
 import type { JobEnding, JobWaiter } from '../queue/job-waiter';
 import type { IdempotencyStore } from '../queue/idempotency';
 import type { ExecuteRequestDto } from './dto/execute-request.dto';
-import { ExecutionService } from './execution.service';
+import { ExecutionService, JOB_CHECK_MS } from './execution.service';
 
 /** A stand-in runtime (as in config/app-config.spec.ts): the manifest and an executable bin/python3. */
 const runtimeDir = mkdtempSync(path.join(tmpdir(), 'pyexec-execution-spec-'));
@@ -50,7 +50,7 @@ describe('ExecutionService: the bounded wait of a synchronous execution', () => 
   const request = { code: 'return 42', timeout: TIMEOUT } as ExecuteRequestDto;
   let ending: ReturnType<typeof deferred<JobEnding>>;
   let producer: { enqueueAndWait: jest.Mock; enqueue: jest.Mock };
-  let jobs: { endingOf: jest.Mock; withdraw: jest.Mock };
+  let jobs: { endingOf: jest.Mock; withdraw: jest.Mock; exists: jest.Mock };
   let waiter: { forget: jest.Mock };
   let service: ExecutionService;
 
@@ -61,7 +61,7 @@ describe('ExecutionService: the bounded wait of a synchronous execution', () => 
       enqueueAndWait: jest.fn(async () => ({ job: { jobId: JOB_ID, queueLength: 0 }, ending: ending.promise })),
       enqueue: jest.fn(),
     };
-    jobs = { endingOf: jest.fn(async () => null), withdraw: jest.fn(async () => false) };
+    jobs = { endingOf: jest.fn(async () => null), withdraw: jest.fn(async () => false), exists: jest.fn(async () => true) };
     waiter = { forget: jest.fn() };
     service = new ExecutionService(producer as unknown as ExecutionProducer, jobs as unknown as ExecutionJobs, waiter as unknown as JobWaiter, config, {} as IdempotencyStore);
   });
@@ -173,5 +173,69 @@ describe('ExecutionService: the bounded wait of a synchronous execution', () => 
     expect(run.state).toBe('pending');
     await jest.advanceTimersByTimeAsync(1);
     expect((run.error as ApiError).getStatus()).toBe(503);
+  });
+
+  describe('a job that vanishes from Redis while the request waits', () => {
+    const LOST_BODY = {
+      error: 'The job was lost: its record is gone from Redis (Redis restarted without persistence, or its keys were deleted); send the request again',
+      job_id: JOB_ID,
+    };
+
+    it('checks that the job exists every 2 s (EXISTS), and answers its result as usual', async () => {
+      const run = track(service.execute(request, 'owner-fp'));
+      await jest.advanceTimersByTimeAsync(JOB_CHECK_MS - 1);
+      expect(jobs.exists).not.toHaveBeenCalled();
+      await jest.advanceTimersByTimeAsync(1);
+      expect(jobs.exists).toHaveBeenCalledTimes(1);
+      expect(jobs.exists).toHaveBeenCalledWith(JOB_ID);
+      await jest.advanceTimersByTimeAsync(2 * JOB_CHECK_MS);
+      expect(jobs.exists).toHaveBeenCalledTimes(3);
+      ending.resolve({ kind: 'completed', result: ok });
+      await jest.advanceTimersByTimeAsync(0);
+      expect(run).toMatchObject({ state: 'resolved', value: { status: 200, body: ok.body } });
+      await jest.advanceTimersByTimeAsync(10 * JOB_CHECK_MS);
+      expect(jobs.exists).toHaveBeenCalledTimes(3); // the checks stopped with the wait
+    });
+
+    it('answers 503 "The job was lost" with the job id at the first check that misses it, not a 500 after the long wait', async () => {
+      jobs.exists.mockResolvedValueOnce(true).mockResolvedValueOnce(false);
+      const run = track(service.execute(request, 'owner-fp'));
+      await jest.advanceTimersByTimeAsync(2 * JOB_CHECK_MS - 1);
+      expect(run.state).toBe('pending');
+      await jest.advanceTimersByTimeAsync(1);
+      expect(run.state).toBe('rejected');
+      const error = run.error as ApiError;
+      expect(error).toBeInstanceOf(ApiError);
+      expect(error.getStatus()).toBe(503);
+      expect(error.body).toEqual(LOST_BODY);
+      expect(jobs.withdraw).not.toHaveBeenCalled();
+      expect(waiter.forget).toHaveBeenCalledWith(JOB_ID, ending.promise);
+    });
+
+    it('keeps waiting while Redis cannot be asked, and judges the job once it answers', async () => {
+      jobs.exists
+        .mockRejectedValueOnce(new ApiError(503, { error: 'Queue unavailable: Redis is not reachable' }))
+        .mockRejectedValueOnce(new ApiError(503, { error: 'Queue unavailable: Redis is not reachable' }))
+        .mockResolvedValueOnce(false);
+      const run = track(service.execute(request, 'owner-fp'));
+      await jest.advanceTimersByTimeAsync(2 * JOB_CHECK_MS);
+      expect(run.state).toBe('pending');
+      await jest.advanceTimersByTimeAsync(JOB_CHECK_MS);
+      expect(run.state).toBe('rejected');
+      expect((run.error as ApiError).getStatus()).toBe(503);
+      expect((run.error as ApiError).body).toEqual(LOST_BODY);
+    });
+
+    it('notices the loss during the second wait too (a running job)', async () => {
+      const run = track(service.execute(request, 'owner-fp'));
+      await jest.advanceTimersByTimeAsync(FIRST_WAIT_MS);
+      expect(jobs.withdraw).toHaveBeenCalledWith(JOB_ID);
+      expect(run.state).toBe('pending');
+      jobs.exists.mockResolvedValue(false);
+      await jest.advanceTimersByTimeAsync(JOB_CHECK_MS);
+      expect(run.state).toBe('rejected');
+      expect((run.error as ApiError).getStatus()).toBe(503);
+      expect((run.error as ApiError).body).toEqual(LOST_BODY);
+    });
   });
 });

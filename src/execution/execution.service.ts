@@ -23,6 +23,12 @@ const RUN_MARGIN_SECONDS = 10;
  */
 const STALE_CLAIM_MS = 30_000;
 
+/** How often a synchronous request checks that its job still exists in Redis while it waits. */
+export const JOB_CHECK_MS = 2000;
+
+/** The job's hash is gone from Redis: nothing will ever end it. */
+const LOST = Symbol('job lost');
+
 type Reply = Pick<Answer, 'status' | 'body'>;
 
 /** The Idempotency-Key of a request: the key, its owner, and what to call when the answer is a repeat's. */
@@ -213,25 +219,64 @@ export class ExecutionService {
   /**
    * Bounded wait: first for a worker to start and finish the job; if that runs out while the
    * job still waits, it is withdrawn (503); if it is running, its own deadline is awaited.
+   * Throughout, the job's existence is checked every JOB_CHECK_MS: a job whose hash vanished
+   * (Redis restarted without persistence, its keys deleted) answers 503 at once.
    */
   private async awaitEnding(job: QueuedJob, ending: Promise<JobEnding>, timeout: number, release: Release = KEEP): Promise<JobEnding> {
     const { jobId } = job;
-    const first = await within(ending, (this.config.queueWaitSeconds + timeout + RUN_MARGIN_SECONDS) * 1000);
-    if (first !== TIMED_OUT) return first;
+    const watch = this.watchForLoss(jobId);
+    const watched = Promise.race([ending, watch.lost]);
+    const lostError = () =>
+      new ApiError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        { error: 'The job was lost: its record is gone from Redis (Redis restarted without persistence, or its keys were deleted); send the request again', job_id: jobId },
+        'job hash missing while a request waited for it',
+      );
     try {
+      const first = await within(watched, (this.config.queueWaitSeconds + timeout + RUN_MARGIN_SECONDS) * 1000);
+      if (first === LOST) throw lostError();
+      if (first !== TIMED_OUT) return first;
       const known = await this.jobs.endingOf(jobId);
       if (known) return known;
       if (await this.jobs.withdraw(jobId)) {
         await release();
         throw new ApiError(HttpStatus.SERVICE_UNAVAILABLE, { error: `No worker started the job within ${this.config.queueWaitSeconds} seconds`, job_id: jobId });
       }
-      const late = await within(ending, (timeout + RUN_MARGIN_SECONDS) * 1000);
+      const late = await within(watched, (timeout + RUN_MARGIN_SECONDS) * 1000);
+      if (late === LOST) throw lostError();
       if (late !== TIMED_OUT) return late;
       const final = await this.jobs.endingOf(jobId);
       if (final) return final;
       throw new ApiError(HttpStatus.INTERNAL_SERVER_ERROR, { error: 'The job did not report a result', job_id: jobId });
     } finally {
+      watch.stop();
       this.waiter.forget(jobId, ending);
     }
+  }
+
+  /**
+   * Resolves with LOST once the job's hash is missing (a cheap EXISTS every JOB_CHECK_MS) until
+   * stopped. A check that fails (Redis unreachable) counts as present: the wait goes on, and the
+   * job is judged again once Redis answers — kept by a persistent Redis, lost by one without.
+   */
+  private watchForLoss(jobId: string): { lost: Promise<typeof LOST>; stop: () => void } {
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const lost = new Promise<typeof LOST>((resolve) => {
+      const check = async (): Promise<void> => {
+        const present = await this.jobs.exists(jobId).catch(() => true);
+        if (stopped) return;
+        if (!present) return resolve(LOST);
+        timer = setTimeout(() => void check(), JOB_CHECK_MS);
+      };
+      timer = setTimeout(() => void check(), JOB_CHECK_MS);
+    });
+    return {
+      lost,
+      stop: () => {
+        stopped = true;
+        clearTimeout(timer);
+      },
+    };
   }
 }
