@@ -1,5 +1,6 @@
 import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
+import { REDIS_RECONNECT } from '../common/redis-reconnect';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { EXECUTION_QUEUE } from './execution-queue';
 import { ExecutionJobs } from './execution-jobs';
@@ -17,6 +18,7 @@ import { QueueHealth } from './queue-health';
       useFactory: (config: AppConfig) => ({
         url: config.redisUrl,
         prefix: config.queuePrefix,
+        redis: REDIS_RECONNECT,
         // A worker that dies (SIGKILL, lost host) loses its job locks within ~10 s; the job is
         // then found stalled and handed to another worker once, or failed if it stalls again.
         settings: { lockDuration: 10_000, lockRenewTime: 3_000, stalledInterval: 5_000, maxStalledCount: 1 },

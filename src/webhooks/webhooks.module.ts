@@ -1,5 +1,6 @@
 import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
+import { REDIS_RECONNECT } from '../common/redis-reconnect';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { retryDelay } from './retry-policy';
 import { WebhookDispatcher } from './webhook-dispatcher';
@@ -14,6 +15,7 @@ import { WEBHOOK_BACKOFF, WEBHOOK_QUEUE } from './webhook-job';
       useFactory: (config: AppConfig) => ({
         url: config.redisUrl,
         prefix: config.queuePrefix,
+        redis: REDIS_RECONNECT,
         settings: {
           backoffStrategies: {
             [WEBHOOK_BACKOFF]: (attemptsMade: number, error: unknown) =>
