@@ -1,6 +1,7 @@
 import { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { CappedOutput } from './capped-output';
@@ -45,17 +46,24 @@ interface Parked {
   cgroup: RunCgroup | undefined;
 }
 
-/** The host pid of a process of the jail, from its pid in the jail's pid namespace (NSpid). */
-async function hostPidOf(rootPid: number, jailPid: number): Promise<number> {
+function readProc(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** The host pid of a process of the jail, from its pid in the jail's pid namespace (NSpid). Synchronous: /proc reads take microseconds. */
+function hostPidOf(rootPid: number, jailPid: number): number {
   let generation = [rootPid];
   for (let depth = 0; depth < 4 && generation.length > 0; depth++) {
     const next: number[] = [];
     for (const pid of generation) {
-      const children = await fs.readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
-      next.push(...children.split(' ').filter(Boolean).map(Number));
+      next.push(...readProc(`/proc/${pid}/task/${pid}/children`).split(' ').filter(Boolean).map(Number));
     }
     for (const pid of next) {
-      const status = await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+      const status = readProc(`/proc/${pid}/status`);
       const nspid = /^NSpid:\s+(.*)$/m.exec(status)?.[1].split(/\s+/).map(Number);
       if (nspid && nspid[1] === jailPid) return pid;
     }
@@ -218,8 +226,9 @@ export class ForkServer {
     if (this.options.cgroups.mode === 'none') return { cgroup: undefined };
     const cgroup = await this.options.cgroups.create(`run-${randomUUID()}`, cgroupLimits(this.options.defaultLimits));
     try {
-      const hostPid = await hostPidOf(this.child.pid!, jailPid);
-      for (const file of cgroup.procsFiles) await fs.writeFile(file, String(hostPid));
+      const hostPid = hostPidOf(this.child.pid!, jailPid);
+      // Moving a process between cgroups can wait on the kernel for milliseconds: off the event loop.
+      await Promise.all(cgroup.procsFiles.map((file) => writeFile(file, String(hostPid))));
       return { cgroup };
     } catch (error) {
       await cgroup.remove().catch(() => undefined);
@@ -283,7 +292,8 @@ export class ForkServer {
   private async complete(run: CurrentRun): Promise<void> {
     if (run.cgroup) {
       run.usage = await run.cgroup.usage().catch(() => undefined);
-      void run.cgroup.remove().catch(() => this.stop('sandbox_error'));
+      // The cgroup itself goes once the run's namespaces are gone (X): rmdir succeeds at once then.
+      run.cgroup.kill();
     } else {
       // No cgroup to kill it through: a run still there a second later stops the server.
       setTimeout(() => {

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
+/*
+ * A run's counters and process list are read synchronously (kernel pseudo-files: microseconds,
+ * where a promise-based read costs a file handle, a thread-pool hop and garbage). Creating,
+ * writing and removing cgroups stays asynchronous: the kernel can take milliseconds for those.
+ */
 
 /**
  * Per-run cgroups, made by the runner rather than by nsjail so that, after a run, the service
@@ -31,6 +37,8 @@ export interface RunCgroup {
   /** cgroup.procs files the starting process must join. */
   procsFiles: string[];
   usage(): Promise<RunUsage>;
+  /** SIGKILL to every process in it (the cgroup stays until remove()). */
+  kill(): void;
   remove(): Promise<void>;
 }
 
@@ -78,12 +86,29 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-async function readCounter(file: string, key: string): Promise<number> {
+function readCounter(file: string, key: string): number {
   try {
-    const line = (await fs.readFile(file, 'utf8')).split('\n').find((l) => l.startsWith(`${key} `));
+    const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith(`${key} `));
     return line ? Number(line.split(' ')[1]) : 0;
   } catch {
     return 0;
+  }
+}
+
+/** SIGKILL to every process in a cgroup directory. */
+function killAll(dir: string): void {
+  let procs = '';
+  try {
+    procs = readFileSync(path.join(dir, 'cgroup.procs'), 'utf8');
+  } catch {
+    return;
+  }
+  for (const pid of procs.split('\n').filter(Boolean)) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
 }
 
@@ -98,14 +123,7 @@ async function destroy(dir: string): Promise<void> {
       if (code === 'ENOENT') return;
       if (code !== 'EBUSY') throw error;
     }
-    const procs = await fs.readFile(path.join(dir, 'cgroup.procs'), 'utf8').catch(() => '');
-    for (const pid of procs.split('\n').filter(Boolean)) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
+    killAll(dir);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`cgroup ${dir} could not be removed`);
@@ -185,13 +203,11 @@ class CgroupV1Driver implements CgroupDriver {
     }
     return {
       procsFiles: all.map((dir) => path.join(dir, 'cgroup.procs')),
-      usage: async () => {
-        const [oomKills, pidsRefusals] = await Promise.all([
-          readCounter(path.join(dirs.memory, 'memory.oom_control'), 'oom_kill'),
-          readCounter(path.join(dirs.pids, 'pids.events'), 'max'),
-        ]);
-        return { oomKilled: oomKills > 0, pidsLimitHit: pidsRefusals > 0 };
-      },
+      usage: async () => ({
+        oomKilled: readCounter(path.join(dirs.memory, 'memory.oom_control'), 'oom_kill') > 0,
+        pidsLimitHit: readCounter(path.join(dirs.pids, 'pids.events'), 'max') > 0,
+      }),
+      kill: () => killAll(dirs.pids),
       remove: async () => {
         await Promise.all(all.map(destroy));
       },
@@ -230,13 +246,11 @@ class CgroupV2Driver implements CgroupDriver {
     }
     return {
       procsFiles: [path.join(dir, 'cgroup.procs')],
-      usage: async () => {
-        const [oomKills, pidsRefusals] = await Promise.all([
-          readCounter(path.join(dir, 'memory.events'), 'oom_kill'),
-          readCounter(path.join(dir, 'pids.events'), 'max'),
-        ]);
-        return { oomKilled: oomKills > 0, pidsLimitHit: pidsRefusals > 0 };
-      },
+      usage: async () => ({
+        oomKilled: readCounter(path.join(dir, 'memory.events'), 'oom_kill') > 0,
+        pidsLimitHit: readCounter(path.join(dir, 'pids.events'), 'max') > 0,
+      }),
+      kill: () => killAll(dir),
       remove: () => destroy(dir),
     };
   }
