@@ -741,7 +741,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExecutionError"] | components["schemas"]["JobError"];
                 };
             };
-            /** @description Redis is unreachable, or no worker started the job within `QUEUE_WAIT_SECONDS` (the job was withdrawn). */
+            /** @description Redis is unreachable, no worker started the job within `QUEUE_WAIT_SECONDS` (the job was withdrawn), or the job vanished from Redis while the call waited (`The job was lost: ...`; send the request again). */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -129,7 +129,7 @@ link-local or metadata address is refused (400) unless the server allows private
       examples: EXAMPLES[500],
     }),
     ApiServiceUnavailableResponse({
-      description: 'Redis is unreachable, or no worker started the job within `QUEUE_WAIT_SECONDS` (the job was withdrawn).',
+      description: 'Redis is unreachable, no worker started the job within `QUEUE_WAIT_SECONDS` (the job was withdrawn), or the job vanished from Redis while the call waited (`The job was lost: ...`; send the request again).',
       type: JobErrorDto,
       examples: EXAMPLES[503],
     }),

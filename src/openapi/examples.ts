@@ -183,6 +183,13 @@ export const EXECUTE_RESPONSE_EXAMPLES = {
       summary: 'No worker started the job in time',
       value: { error: 'No worker started the job within 300 seconds', job_id: JOB_ID },
     },
+    lost: {
+      summary: 'The job vanished from Redis',
+      value: {
+        error: 'The job was lost: its record is gone from Redis (Redis restarted without persistence, or its keys were deleted); send the request again',
+        job_id: JOB_ID,
+      },
+    },
   },
 };
 
