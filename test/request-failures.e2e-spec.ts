@@ -69,6 +69,15 @@ describe('request failures on every route, as documented', () => {
     expect([res.status, await res.json()]).toEqual([200, expect.objectContaining({ result: 42 })]);
   });
 
+  it('answers an unknown job id with 404, echoing it only when it is of a job id\'s length', async () => {
+    const short = await request(t.url).get('/v1/jobs/no-such-job').set('x-api-key', KEY);
+    expect(short.status).toBe(404);
+    expect(short.body).toEqual({ error: 'Job no-such-job not found' });
+    const long = await request(t.url).get(`/v1/jobs/${'x'.repeat(5000)}`).set('x-api-key', KEY);
+    expect(long.status).toBe(404);
+    expect(long.body).toEqual({ error: 'Job not found' });
+  });
+
   it('answers a job id that is not valid percent-encoding with 400, documented', async () => {
     const res = await request(t.url).get('/v1/jobs/%ff').set('x-api-key', KEY);
     expect(res.status).toBe(400);

@@ -25,6 +25,8 @@ function failedAnswer(jobId: string, reason: string, id?: string) {
 
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : undefined);
 
+const MAX_ECHOED_JOB_ID = 64;
+
 /** Job look-up, visible only to the key that submitted the job. */
 @Injectable()
 export class JobsService {
@@ -37,7 +39,10 @@ export class JobsService {
   private async owned(jobId: string, owner: string): Promise<ExecutionJobSnapshot> {
     const job = await this.executions.find(jobId);
     // Another key's job answers exactly like an unknown one: its existence is not disclosed.
-    if (!job || job.data.owner !== owner) throw new ApiError(HttpStatus.NOT_FOUND, { error: `Job ${jobId} not found` });
+    if (!job || job.data.owner !== owner) {
+      // Job ids are UUIDs: a longer one is not echoed back.
+      throw new ApiError(HttpStatus.NOT_FOUND, { error: jobId.length <= MAX_ECHOED_JOB_ID ? `Job ${jobId} not found` : 'Job not found' });
+    }
     return job;
   }
 
