@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ForkServer, ForkServerOptions } from './fork-server';
+import { failedOutcome } from './jail';
 import { NsjailRunner, NsjailRunnerOptions, sameLimits } from './nsjail-runner';
 import { PythonRunner, RunOutcome, RunRequest } from './python-runner';
 
@@ -20,6 +21,8 @@ export class ForkServerRunner implements PythonRunner {
   private readonly servers: (ForkServer | undefined)[];
   private readonly oneShot: NsjailRunner;
   private closed = false;
+  /** Set by abortAll (shutdown): a run not handed over yet never starts. */
+  private aborting = false;
 
   constructor(private readonly options: ForkServerRunnerOptions) {
     this.oneShot = new NsjailRunner({ ...options, pool: { ...options.pool, size: 0 } });
@@ -52,10 +55,15 @@ export class ForkServerRunner implements PythonRunner {
   async run(request: RunRequest): Promise<RunOutcome> {
     if (request.network || (request.limits && !sameLimits(request.limits, this.options.defaultLimits))) return this.oneShot.run(request);
     const server = await this.readyServer();
+    if (this.aborting) {
+      if (server) server.busy = false;
+      return this.abortedBeforeStart();
+    }
     if (!server) return this.oneShot.run(request);
     try {
       return await server.run(request);
     } catch (error) {
+      if (this.aborting) return this.abortedBeforeStart();
       // It died between being claimed and the hand-over: the run takes a one-shot jail.
       this.logger.warn(`fork server unusable: ${(error as Error).message}`);
       return this.oneShot.run(request);
@@ -66,10 +74,10 @@ export class ForkServerRunner implements PythonRunner {
   private async readyServer(): Promise<ForkServer | undefined> {
     const deadline = performance.now() + READY_WAIT_MS;
     while (performance.now() < deadline) {
-      const free = this.servers.filter((server): server is ForkServer => server !== undefined && !server.busy && !server.dead);
+      const free = this.servers.filter((server): server is ForkServer => server !== undefined && !server.busy && !server.dead && !server.stopping);
       if (free.length === 0) return undefined;
       const ready = await Promise.race(free.map((server) => server.whenReady().then((ok) => (ok ? server : undefined))));
-      if (ready && !ready.busy && !ready.dead) {
+      if (ready && !ready.busy && !ready.dead && !ready.stopping) {
         ready.busy = true; // claimed in the same tick as checked: no other run can take it
         return ready;
       }
@@ -78,7 +86,12 @@ export class ForkServerRunner implements PythonRunner {
     return undefined;
   }
 
+  private abortedBeforeStart(): RunOutcome {
+    return { ...failedOutcome('aborted before it started', 0, this.options.defaultLimits), termination: 'aborted' };
+  }
+
   async abortAll(): Promise<void> {
+    this.aborting = true;
     const running = this.servers.filter((server): server is ForkServer => server !== undefined && server.busy);
     for (const server of running) server.stop('aborted');
     await Promise.all([...running.map((server) => server.ended), this.oneShot.abortAll()]);

@@ -87,7 +87,8 @@ export class ForkServer {
   private current?: CurrentRun;
   /** Runs whose output is complete, waiting for their wait status (X), oldest first. */
   private readonly ending: CurrentRun[] = [];
-  private stopping = false;
+  /** Stopped (or stopping): it takes no run any more. */
+  stopping = false;
   private escalation?: NodeJS.Timeout;
   readonly startedAt = performance.now();
   /** Resolves when the server's process has ended. */
@@ -244,6 +245,11 @@ export class ForkServer {
     }
     this.busy = true;
     const { cgroup } = await this.parked;
+    if (this.stopping || this.dead) {
+      // Stopped while the run was being handed over: the runner decides where it goes instead.
+      this.busy = false;
+      throw new Error('the fork server is stopping');
+    }
     this.parked = undefined;
     const limits = this.options.defaultLimits;
     const payload = Buffer.from(harnessPayload(request, limits, this.options));
