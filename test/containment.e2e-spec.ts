@@ -1,8 +1,10 @@
+import Redis from 'ioredis';
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { waitUntil } from './support/wait';
-import { startTestApp, TestApp } from './support/test-app';
+import { KEY, startTestApp, TestApp } from './support/test-app';
+import { answerBound, jsonBytes } from '../src/contract/answer-size';
 
 /**
  * Hostile programs against the real sandbox. Each case asserts the answer, that the host is
@@ -133,6 +135,69 @@ describe('containment suite', () => {
       expect(res.status).toBe(400);
       expect(res.body.error).toBe(`Output limit of 1048576 bytes exceeded on ${stream}`);
       expect(Buffer.byteLength(res.body[stream])).toBe(1048576);
+    });
+
+    // Issue 16: control bytes take 6 bytes each in JSON (\u0001). Caps count JSON bytes now, so
+    // an answer, and the Redis entry holding it, stay within answerBound of the caps.
+    describe('storage amplification', () => {
+      let redis: Redis;
+      let bound: number;
+      let cap: number;
+      let files: { max_output_files: number; max_output_files_bytes: number };
+      beforeAll(async () => {
+        redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+        const runtime = await fetch(`${t.url}/v1/runtime`, { headers: { 'x-api-key': KEY } }).then((res) => res.json());
+        cap = runtime.limits.default.max_output_bytes;
+        files = runtime.files;
+        bound = answerBound({ maxOutputBytes: cap, maxOutputFiles: files.max_output_files, maxOutputFilesBytes: files.max_output_files_bytes });
+      });
+      afterAll(() => redis.disconnect());
+
+      /** The answer's JSON bytes and MEMORY USAGE of its job's hash, which also holds the request. */
+      async function measured(res: { body: Record<string, unknown> }, label: string): Promise<{ answer: number; entry: number }> {
+        const answer = jsonBytes(res.body);
+        const entry = Number(await redis.call('MEMORY', 'USAGE', `${t.prefix}:python-execution:${String(res.body.job_id)}`, 'SAMPLES', '0'));
+        console.log(`[containment] ${label}: answer ${answer} bytes, Redis entry ${entry} bytes (answerBound ${bound})`);
+        // Redis's allocator rounds a large value up to its size class (at most 25 %).
+        expect(answer).toBeLessThanOrEqual(bound);
+        expect(entry).toBeLessThanOrEqual(bound * 1.25 + 64 * 1024);
+        return { answer, entry };
+      }
+
+      it('1 MiB of \\x01 on stdout and stderr, a return value of control characters → 400 output limit, each stream cut to the cap in JSON', async () => {
+        const res = await run('import sys\nfor s in (sys.stdout, sys.stderr):\n    s.buffer.write(b"\\x01" * 1000000)\n    s.flush()\nreturn "\\x01" * 170000');
+        expect(res.status).toBe(400);
+        expect(res.body.error).toBe(`Output limit of ${cap} bytes exceeded on stdout`);
+        for (const stream of ['stdout', 'stderr']) expect(jsonBytes(res.body[stream]) - 2).toBe(cap - (cap % 6));
+        const { answer } = await measured(res, 'control-byte flood');
+        expect(answer).toBeLessThan(2 * cap + 4096);
+      });
+
+      it('every part at its cap (controls on both streams, a return value of controls, backslashes and lone surrogates, output files at their limit) → 200 within answerBound', async () => {
+        const code = [
+          'import os, sys',
+          `cap = ${cap}`,
+          'for s in (sys.stdout, sys.stderr):',
+          '    s.buffer.write(b"\\x01" * (cap // 6))',
+          '    s.flush()',
+          `for i in range(${files.max_output_files}):`,
+          '    with open("f%02d" % i, "wb") as f:',
+          `        f.write(os.urandom(${files.max_output_files_bytes} // ${files.max_output_files}))`,
+          'return "\\x01\\\\\\ud800" * ((cap - 2) // 14)',
+        ].join('\n');
+        const res = await run(code, 30);
+        expect(res.status).toBe(200);
+        expect(res.body.files).toHaveLength(files.max_output_files);
+        expect(jsonBytes(res.body.result) - 2).toBeGreaterThan(cap - 14);
+        await measured(res, 'worst case');
+      });
+
+      it('a return value that grows once re-encoded (1e+20 becomes 100000000000000000000) → 400 too large', async () => {
+        const res = await run(`return [1e20] * (${cap} // 6 - 1)`);
+        expect(res.status).toBe(400);
+        expect(res.body.error).toMatch(new RegExp(`^Return value of \\d+ bytes exceeds the limit of ${cap} bytes$`));
+        await measured(res, 'growing return value');
+      });
     });
   });
 

@@ -148,7 +148,7 @@ export interface components {
              */
             cpus?: number;
             /**
-             * @description Cap on stdout, on stderr and on the JSON of the return value, each, in bytes (default `MAX_OUTPUT_BYTES`, cap `MAX_OUTPUT_BYTES_CAP`).
+             * @description Cap on stdout, on stderr and on the return value (or the exception's message), each, in the bytes of their JSON in the answer (default `MAX_OUTPUT_BYTES`, cap `MAX_OUTPUT_BYTES_CAP`).
              * @example 1048576
              */
             max_output_bytes?: number;
@@ -319,12 +319,12 @@ export interface components {
              */
             result: unknown;
             /**
-             * @description Standard output, at most `MAX_OUTPUT_BYTES`; bytes that are not UTF-8 become U+FFFD.
+             * @description Standard output, at most the run's `max_output_bytes` in the bytes of its JSON; bytes that are not UTF-8 become U+FFFD.
              * @example Hello, World!
              */
             stdout: string;
             /**
-             * @description Standard error, at most `MAX_OUTPUT_BYTES`; bytes that are not UTF-8 become U+FFFD.
+             * @description Standard error, at most the run's `max_output_bytes` in the bytes of its JSON; bytes that are not UTF-8 become U+FFFD.
              * @example
              */
             stderr: string;

@@ -1,5 +1,6 @@
 import { RunOutcome } from '../sandbox/python-runner';
 import { answerOf } from './answer';
+import { answerBound, jsonBytes } from './answer-size';
 
 const limits = { timeoutSeconds: 10, maxOutputFiles: 2, maxOutputFilesBytes: 100 };
 const runLimits = { memoryMb: 256, maxProcesses: 64, cpus: 1, maxOutputBytes: 1024 };
@@ -66,5 +67,47 @@ describe('answerOf', () => {
     const own = { ...runLimits, memoryMb: 900, maxProcesses: 7 };
     expect(answerOf(ended({ limits: own, exitCode: null, signal: 9, oomKilled: true }), limits).body.error).toBe('Memory limit of 900 MiB exceeded');
     expect(answerOf(ended({ limits: own, exitCode: 1, pidsLimitHit: true }), limits).body.error).toBe('Process limit of 7 exceeded');
+  });
+  describe('caps in JSON bytes, as the answer holds them', () => {
+    const controls = '\x01'.repeat(1024);
+    it('answers a stream whose JSON passes the cap with the output limit, cut to the cap', () => {
+      const answer = answerOf(ended({ stdout: controls, stderr: 'fine', record: { kind: 'return', result: 1, files: [] } }), limits);
+      expect(answer).toMatchObject({ status: 400, kind: 'limit', body: { error: 'Output limit of 1024 bytes exceeded on stdout', stderr: 'fine', exit_code: null, files: [] } });
+      expect(answer.body.stdout).toBe('\x01'.repeat(170));
+    });
+    it('cuts both streams of a run the sandbox stopped at the output limit, and of a timeout', () => {
+      const stopped = answerOf(ended({ termination: 'output_limit', outputLimitStream: 'stderr', exitCode: null, stdout: controls, stderr: controls }), limits);
+      expect(stopped.body).toMatchObject({ error: 'Output limit of 1024 bytes exceeded on stderr', stdout: '\x01'.repeat(170), stderr: '\x01'.repeat(170) });
+      const timedOut = answerOf(ended({ termination: 'timeout', exitCode: null, stderr: controls }), limits);
+      expect(timedOut).toMatchObject({ status: 400, kind: 'limit', body: { error: 'Output limit of 1024 bytes exceeded on stderr' } });
+    });
+    it('answers a return value whose JSON grows past the cap as too large, as the harness does (exit 1)', () => {
+      const result = Array.from({ length: 60 }, () => 1e20);
+      expect(answerOf(ended({ record: { kind: 'return', result, files: [] } }), limits)).toMatchObject({
+        status: 400, kind: 'error', body: { error: `Return value of ${jsonBytes(result)} bytes exceeds the limit of 1024 bytes`, exit_code: 1, files: [] },
+      });
+    });
+    it('cuts an exception message to the cap and says so', () => {
+      const error = `ValueError: ${'\\'.repeat(2000)}`;
+      const answer = answerOf(ended({ exitCode: 1, record: { kind: 'exception', type: 'ValueError', error, files: [] } }), limits);
+      expect(answer.body.error).toMatch(/^ValueError: \\+ \[truncated\]$/);
+      expect(jsonBytes(answer.body.error) - 2).toBeLessThanOrEqual(1024);
+    });
+    it('answers files whose JSON passes the bound with the files limit', () => {
+      const files = [{ path: '\x01'.repeat(400), content: '' }, { path: 'b', content: '' }];
+      expect(answerOf(ended({ record: { kind: 'exit', files } }), limits)).toMatchObject({
+        status: 400, kind: 'limit', body: { error: 'Output files limit of 100 bytes exceeded (MAX_OUTPUT_FILES_BYTES)', files: [] },
+      });
+    });
+    it('keeps every answer within answerBound', () => {
+      const caps = { ...limits, maxOutputBytes: 1024 };
+      const files = [{ path: 'a', content: Buffer.alloc(100).toString('base64') }];
+      const worst = [
+        ended({ stdout: controls.slice(0, 170), stderr: controls.slice(0, 170), record: { kind: 'return', result: '\x01'.repeat(170), files } }),
+        ended({ exitCode: 1, stdout: controls, stderr: controls, record: { kind: 'exception', type: 'E', error: controls, files } }),
+        ended({ exitCode: 1, stdout: controls.slice(0, 170), stderr: controls.slice(0, 170), record: { kind: 'exception', type: 'E', error: controls, files } }),
+      ];
+      for (const outcome of worst) expect(jsonBytes(answerOf(outcome, limits).body)).toBeLessThanOrEqual(answerBound(caps));
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { constants } from 'node:os';
 import { ErrorBody } from '../common/api-error';
 import type { HarnessRecord, RunOutcome } from '../sandbox/python-runner';
+import { cutToJsonBytes, filesBound, jsonBytes, jsonTextBytes } from './answer-size';
 import { base64Bytes } from './input-files';
 import { mimeTypeOf } from './mime-types';
 
@@ -53,29 +54,37 @@ export function memoryLimitMessage(memoryMb: number): string {
 
 export const FORBIDDEN_OPERATION_MESSAGE = 'Forbidden operation attempted: the sandbox does not allow this system call';
 
-/** Maps how a run ended onto the API contract (docs/api.md, synchronous responses). */
-export function answerOf(outcome: RunOutcome, limits: StatedLimits): Answer {
-  const { stdout, stderr } = outcome;
-  switch (outcome.termination) {
-    case 'timeout':
-      return errorAnswer(408, 'timeout', { error: `Execution timed out after ${limits.timeoutSeconds} seconds`, stdout, stderr });
-    case 'output_limit':
-      return errorAnswer(400, 'limit', {
-        error: `Output limit of ${outcome.limits.maxOutputBytes} bytes exceeded on ${outcome.outputLimitStream}`,
-        stdout,
-        stderr,
-        exit_code: null,
-        files: [],
-      });
+/**
+ * Maps how a run ended onto the API contract (docs/api.md, synchronous responses). Every part
+ * the program controls is capped as the answer holds it, in JSON bytes (`answer-size.ts`): a
+ * stream past `maxOutputBytes` is the output limit (also when the sandbox, which counts raw
+ * bytes, let it through), a return value past it is too large, files past `filesBound` are the
+ * files limit, and an exception's message is cut, saying so.
+ */
+export function answerOf(run: RunOutcome, limits: StatedLimits): Answer {
+  switch (run.termination) {
     case 'sandbox_error':
       return errorAnswer(500, 'sandbox_error', { error: 'The sandbox failed to run the program' });
     case 'aborted':
       return errorAnswer(500, 'sandbox_error', { error: 'The worker shut down before the run finished' });
   }
+  const cap = run.limits.maxOutputBytes;
+  const stdout = cutToJsonBytes(run.stdout, cap);
+  const stderr = cutToJsonBytes(run.stderr, cap);
+  const overStream = run.termination === 'output_limit' ? (run.outputLimitStream ?? 'stdout') : stdout !== run.stdout ? 'stdout' : stderr !== run.stderr ? 'stderr' : undefined;
+  if (overStream) {
+    return errorAnswer(400, 'limit', { error: `Output limit of ${cap} bytes exceeded on ${overStream}`, stdout, stderr, exit_code: null, files: [] });
+  }
+  if (run.termination === 'timeout') {
+    return errorAnswer(408, 'timeout', { error: `Execution timed out after ${limits.timeoutSeconds} seconds`, stdout, stderr });
+  }
+  const outcome = withReturnValueMeasured(run);
   const { exitCode, signal, record } = outcome;
   const exit_code = signal !== null ? 128 + signal : exitCode;
-  const files = outputFiles(record);
-  const limitHit = limitMessage(outcome, limits);
+  const allFiles = outputFiles(record);
+  const filesTooLarge = jsonBytes(allFiles) > filesBound(limits);
+  const files = filesTooLarge ? [] : allFiles;
+  const limitHit = limitMessage(outcome, limits, filesTooLarge);
   if (limitHit) return errorAnswer(400, 'limit', { error: limitHit, stdout, stderr, exit_code, files });
   if (signal !== null) return errorAnswer(400, 'error', { error: `Process killed by ${signalName(signal)}`, stdout, stderr, exit_code, files });
   if (exitCode === 0) {
@@ -87,11 +96,31 @@ export function answerOf(outcome: RunOutcome, limits: StatedLimits): Answer {
 }
 
 /**
+ * A return value whose JSON in the answer passes the cap is too large, as the harness reports one
+ * whose own JSON does (exit status 1): re-encoded, a value can grow (1e+20 becomes 100000000000000000000).
+ */
+function withReturnValueMeasured(outcome: RunOutcome): RunOutcome {
+  const { record } = outcome;
+  if (record?.kind !== 'return' || outcome.exitCode !== 0) return outcome;
+  const bytes = jsonBytes(record.result);
+  if (bytes <= outcome.limits.maxOutputBytes) return outcome;
+  const { files, filesLimit } = record;
+  return { ...outcome, exitCode: 1, record: { kind: 'result_too_large', bytes, files, ...(filesLimit && { filesLimit }) } };
+}
+
+const TRUNCATED = ' [truncated]';
+
+/** An exception's message, cut to the cap in JSON bytes, marked when cut. */
+function cutMessage(message: string, cap: number): string {
+  return jsonTextBytes(message) <= cap ? message : cutToJsonBytes(message, cap - TRUNCATED.length) + TRUNCATED;
+}
+
+/**
  * The limit that ended or broke the run, if one did. Memory counts whenever any process of
  * the run was OOM-killed (a child's kill does not show in the exit status) or Python ran out
  * of address space; the process limit counts when it refused a fork and the run then failed.
  */
-function limitMessage(outcome: RunOutcome, limits: StatedLimits): string | null {
+function limitMessage(outcome: RunOutcome, limits: StatedLimits, filesTooLarge: boolean): string | null {
   const { record, signal, exitCode } = outcome;
   if (outcome.oomKilled || (record?.kind === 'exception' && record.type === 'MemoryError')) {
     return memoryLimitMessage(outcome.limits.memoryMb);
@@ -99,12 +128,12 @@ function limitMessage(outcome: RunOutcome, limits: StatedLimits): string | null 
   if (outcome.forbiddenOperation) return FORBIDDEN_OPERATION_MESSAGE;
   if (outcome.pidsLimitHit && (signal !== null || exitCode !== 0)) return `Process limit of ${outcome.limits.maxProcesses} exceeded`;
   if (record?.filesLimit === 'output_files') return `Output files limit of ${limits.maxOutputFiles} files exceeded (MAX_OUTPUT_FILES)`;
-  if (record?.filesLimit === 'output_files_bytes') return `Output files limit of ${limits.maxOutputFilesBytes} bytes exceeded (MAX_OUTPUT_FILES_BYTES)`;
+  if (record?.filesLimit === 'output_files_bytes' || filesTooLarge) return `Output files limit of ${limits.maxOutputFilesBytes} bytes exceeded (MAX_OUTPUT_FILES_BYTES)`;
   return null;
 }
 
 function failureMessage({ record, exitCode, limits }: RunOutcome): string {
-  if (record?.kind === 'exception') return record.error;
+  if (record?.kind === 'exception') return cutMessage(record.error, limits.maxOutputBytes);
   if (record?.kind === 'result_too_large') {
     return `Return value of ${record.bytes} bytes exceeds the limit of ${limits.maxOutputBytes} bytes`;
   }

@@ -186,7 +186,7 @@ export class RunLimitsDto {
   @ApiPropertyOptional({
     type: 'integer',
     minimum: 1024,
-    description: 'Cap on stdout, on stderr and on the JSON of the return value, each, in bytes (default `MAX_OUTPUT_BYTES`, cap `MAX_OUTPUT_BYTES_CAP`).',
+    description: 'Cap on stdout, on stderr and on the return value (or the exception\'s message), each, in the bytes of their JSON in the answer (default `MAX_OUTPUT_BYTES`, cap `MAX_OUTPUT_BYTES_CAP`).',
     example: 1048576,
   })
   @IsOmittable()

@@ -9,8 +9,8 @@ import { ApiAnyJsonProperty } from '../../openapi/any-json-value';
 
 const JOB_ID = { type: String, description: 'The job that ran the code (see GET /v1/jobs/{job_id}).', example: '6f1c2a9e-8d4b-4a51-9a1e-3c2f0b7d5e10' };
 const ECHOED_ID = { type: String, description: "The request's `id`, echoed back; absent when the request had none.", example: 'request-123' };
-const STDOUT = { type: String, description: 'Standard output, at most `MAX_OUTPUT_BYTES`; bytes that are not UTF-8 become U+FFFD.', example: 'Hello, World!\n' };
-const STDERR = { type: String, description: 'Standard error, at most `MAX_OUTPUT_BYTES`; bytes that are not UTF-8 become U+FFFD.', example: '' };
+const STDOUT = { type: String, description: 'Standard output, at most the run\'s `max_output_bytes` in the bytes of its JSON; bytes that are not UTF-8 become U+FFFD.', example: 'Hello, World!\n' };
+const STDERR = { type: String, description: 'Standard error, at most the run\'s `max_output_bytes` in the bytes of its JSON; bytes that are not UTF-8 become U+FFFD.', example: '' };
 const seconds = (what: string, example: number) => ({ type: Number, description: `${what}, in seconds with 3 decimals.`, example });
 
 /** A file the program created or changed in its working directory, or a figure it left open or showed. */

@@ -22,10 +22,11 @@ class ExecuteResult:
     Attributes:
         result (Any): Any JSON value: the value of the top-level `return` (`null` without one). Values JSON cannot hold
             become their `str()`, NaN and infinities become `null`, tuples become lists.
-        stdout (str): Standard output, at most `MAX_OUTPUT_BYTES`; bytes that are not UTF-8 become U+FFFD. Example:
-            Hello, World!
+        stdout (str): Standard output, at most the run's `max_output_bytes` in the bytes of its JSON; bytes that are not
+            UTF-8 become U+FFFD. Example: Hello, World!
             .
-        stderr (str): Standard error, at most `MAX_OUTPUT_BYTES`; bytes that are not UTF-8 become U+FFFD.
+        stderr (str): Standard error, at most the run's `max_output_bytes` in the bytes of its JSON; bytes that are not
+            UTF-8 become U+FFFD.
         exit_code (int): Always 0 here (`sys.exit(0)` included). Example: 0.
         files (list[OutputFile]): Every regular file the program created or changed under its working directory
             (symlinks are never followed), by path, then the matplotlib figures it showed or left open as `figure-1.png`,

@@ -22,8 +22,9 @@ class RunLimits:
                 Example: 64.
             cpus (float | Unset): CPU time per wall second, in cores, 2 decimals at most (default `SANDBOX_CPUS`, cap
                 `SANDBOX_CPUS_CAP`); thread pools of numeric libraries are sized to it. Example: 1.
-            max_output_bytes (int | Unset): Cap on stdout, on stderr and on the JSON of the return value, each, in bytes
-                (default `MAX_OUTPUT_BYTES`, cap `MAX_OUTPUT_BYTES_CAP`). Example: 1048576.
+            max_output_bytes (int | Unset): Cap on stdout, on stderr and on the return value (or the exception's message),
+                each, in the bytes of their JSON in the answer (default `MAX_OUTPUT_BYTES`, cap `MAX_OUTPUT_BYTES_CAP`).
+                Example: 1048576.
     """
 
     memory_mb: int | Unset = UNSET
