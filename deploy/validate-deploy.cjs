@@ -306,6 +306,9 @@ function checkComposePolicy(raw, doc) {
     const command = Array.isArray(redis.command) ? redis.command.join(' ') : String(redis.command || '');
     check(/--appendonly\s+yes/.test(command), 'redis: persistence on (--appendonly yes)',
       'redis: command must include --appendonly yes');
+    check(/--maxmemory\s+\S+/.test(command), 'redis: memory bounded (--maxmemory)', 'redis: command must set --maxmemory');
+    check(/--maxmemory-policy\s+noeviction\b/.test(command), "redis: --maxmemory-policy noeviction (Bull's keys are never evicted)",
+      'redis: command must include --maxmemory-policy noeviction');
     const volumes = (redis.volumes || []).map((v) => (typeof v === 'string' ? v.split(':')[1] : v.target));
     check(volumes.includes('/data'), 'redis: /data on a volume', 'redis: /data must be on a volume');
   }

@@ -46,7 +46,13 @@ export class HealthController {
     const indicator = this.indicators.check('redis');
     try {
       await this.queue.ping();
-      return indicator.up({ persistence: await this.queue.persistence() });
+      const [persistence, memory] = await Promise.all([this.queue.persistence(), this.queue.memory()]);
+      const details = { persistence, memory: memory && { used_bytes: memory.usedBytes, max_bytes: memory.maxBytes, policy: memory.policy } };
+      // With noeviction a full Redis refuses every write: no job can be queued or finish.
+      if (memory && memory.maxBytes > 0 && memory.usedBytes >= memory.maxBytes) {
+        return indicator.down({ message: `Redis is full: used_memory ${memory.usedBytes} >= maxmemory ${memory.maxBytes}, writes are refused`, ...details });
+      }
+      return indicator.up(details);
     } catch (error) {
       return indicator.down({ message: (error as Error).message });
     }

@@ -28,6 +28,22 @@ export function persistenceOf(appendonly: unknown, save: unknown): RedisPersiste
   return snapshots.trim() !== '' ? 'rdb' : 'none';
 }
 
+/** Redis's memory as INFO reports it; `maxBytes` 0 means no maxmemory. */
+export interface RedisMemory {
+  usedBytes: number;
+  maxBytes: number;
+  policy: string;
+}
+
+/** The fields of INFO memory that say how full Redis is; null when they are missing. */
+export function memoryOf(info: string): RedisMemory | null {
+  const fields = new Map(info.split(/\r?\n/).map((line) => line.split(':', 2) as [string, string]));
+  const used = Number(fields.get('used_memory'));
+  const max = Number(fields.get('maxmemory'));
+  const policy = fields.get('maxmemory_policy');
+  return Number.isFinite(used) && Number.isFinite(max) && policy !== undefined ? { usedBytes: used, maxBytes: max, policy } : null;
+}
+
 /** The queue's side of readiness and metrics. */
 @Injectable()
 export class QueueHealth {
@@ -52,6 +68,16 @@ export class QueueHealth {
       return answer === TIMED_OUT ? 'unknown' : persistenceOf(answer[0], answer[1]);
     } catch {
       return 'unknown';
+    }
+  }
+
+  /** How full Redis is (readiness reports it); null when INFO is refused or does not answer within a second. */
+  async memory(): Promise<RedisMemory | null> {
+    try {
+      const answer = await within(this.queue.client.info('memory'), 1000);
+      return answer === TIMED_OUT ? null : memoryOf(answer);
+    } catch {
+      return null;
     }
   }
 

@@ -10,7 +10,16 @@ function queueUnavailable(reason: string): ApiError {
   return new ApiError(HttpStatus.SERVICE_UNAVAILABLE, { error: 'Queue unavailable: Redis is not reachable' }, reason);
 }
 
-/** Runs a Redis call for a request: 503 at once while Redis is unreachable, or when it does not answer in time. */
+/** Redis's refusal of a write once it holds maxmemory (policy noeviction: it never drops a key instead). */
+export function isOutOfMemory(error: unknown): boolean {
+  return error instanceof Error && /\bOOM command not allowed\b/.test(error.message);
+}
+
+function outOfMemory(reason: string): ApiError {
+  return new ApiError(HttpStatus.SERVICE_UNAVAILABLE, { error: 'Queue unavailable: Redis is full (maxmemory reached); try again later' }, reason);
+}
+
+/** Runs a Redis call for a request: 503 at once while Redis is unreachable, when it does not answer in time, or when it is full. */
 export async function redisCall<T>(queue: Queue, call: () => Promise<T>): Promise<T> {
   if (queue.client.status !== 'ready') throw queueUnavailable(`Redis connection is ${queue.client.status}`);
   try {
@@ -19,6 +28,7 @@ export async function redisCall<T>(queue: Queue, call: () => Promise<T>): Promis
     return answer;
   } catch (error) {
     if (error instanceof ApiError) throw error;
+    if (isOutOfMemory(error)) throw outOfMemory(`Redis refused a write: ${(error as Error).message}`);
     throw queueUnavailable(`Redis call failed: ${(error as Error).message}`);
   }
 }
