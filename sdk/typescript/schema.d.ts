@@ -303,6 +303,24 @@ export interface components {
              */
             max_queue_length: number;
         };
+        /** @description This API key already has `MAX_JOBS_PER_KEY` jobs in flight (waiting or running). */
+        KeyJobsLimit: {
+            /**
+             * @description Names the limit.
+             * @example Too many jobs in flight for this API key: 4 (MAX_JOBS_PER_KEY 4)
+             */
+            error: string;
+            /**
+             * @description The key's jobs waiting or running.
+             * @example 4
+             */
+            jobs_in_flight: number;
+            /**
+             * @description The `MAX_JOBS_PER_KEY` in force.
+             * @example 4
+             */
+            max_jobs_per_key: number;
+        };
         /** @description An error: `error` says what went wrong. */
         ErrorResponse: {
             /**
@@ -612,6 +630,7 @@ export type ExecutionError = components['schemas']['ExecutionError'];
 export type RequestError = components['schemas']['RequestError'];
 export type JobError = components['schemas']['JobError'];
 export type QueueFull = components['schemas']['QueueFull'];
+export type KeyJobsLimit = components['schemas']['KeyJobsLimit'];
 export type ErrorResponse = components['schemas']['ErrorResponse'];
 export type ExecuteResult = components['schemas']['ExecuteResult'];
 export type ExecuteAccepted = components['schemas']['ExecuteAccepted'];
@@ -721,7 +740,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `MAX_QUEUE_LENGTH` jobs are already waiting for a worker (`QueueFull`), or the key made more than `RATE_LIMIT_PER_MINUTE` requests in a minute (`ErrorResponse`, with `Retry-After`). */
+            /** @description `MAX_QUEUE_LENGTH` jobs are already waiting for a worker (`QueueFull`), the key already has `MAX_JOBS_PER_KEY` jobs in flight (`KeyJobsLimit`), or the key made more than `RATE_LIMIT_PER_MINUTE` requests in a minute (`ErrorResponse`, with `Retry-After`). */
             429: {
                 headers: {
                     /** @description With the rate limit: seconds until the key may send again. */
@@ -729,7 +748,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["QueueFull"] | components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["QueueFull"] | components["schemas"]["KeyJobsLimit"] | components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description The program exited 0 without a valid result record, e.g. after `os._exit(0)` (`ExecutionError`, `Failed to parse execution result`), or the sandbox or the worker failed (`JobError`). */

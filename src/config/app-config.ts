@@ -85,6 +85,8 @@ export interface AppConfig {
   queuePrefix: string;
   role: Role;
   maxQueueLength: number;
+  /** Jobs one API key may have in flight (waiting or running); 0: no limit. */
+  maxJobsPerKey: number;
   queueWaitSeconds: number;
   workerConcurrency: number;
   nsjailPath: string;
@@ -115,6 +117,9 @@ export interface AppConfig {
   /** Connections per run. */
   egressMaxConnections: number;
   sandboxCgroupParent: string;
+  /** The host uids the sandbox's jails run as: [base, base + count) (docs/sandbox.md, per-uid counters). */
+  sandboxUidBase: number;
+  sandboxUidCount: number;
   maxOutputBytes: number;
   webhookSecret: string | null;
   webhookMaxAttempts: number;
@@ -125,6 +130,8 @@ export interface AppConfig {
   webhookConcurrency: number;
   webhookAllowPrivateHosts: boolean;
   jobTtlSeconds: number;
+  /** Bytes the unexpired results of one API key may hold in Redis before its submissions get 429; 0: no budget. */
+  maxStoredBytesPerKey: number;
   logLevel: LogLevel;
   shutdownGraceSeconds: number;
   rateLimitPerMinute: number;
@@ -222,10 +229,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(queuePrefix)) {
     read.problems.push(`QUEUE_PREFIX: must be 1-64 characters of A-Z a-z 0-9 _ . : -, got "${queuePrefix}"`);
   }
-  const workerConcurrency = read.int('WORKER_CONCURRENCY', os.availableParallelism(), 1, 256);
+  // Fairness (docs/operations.md): one key at its MAX_JOBS_PER_KEY still leaves a slot per core
+  // to the others, and alone it can keep every core busy.
+  const cores = os.availableParallelism();
+  const maxJobsPerKey = read.int('MAX_JOBS_PER_KEY', Math.max(4, cores), 0, 100_000);
+  const workerConcurrency = read.int('WORKER_CONCURRENCY', cores + maxJobsPerKey, 1, 256);
   const sandboxMemoryMb = read.int('SANDBOX_MEMORY_MB', 256, 16, 65536);
   const sandboxMaxPids = read.int('SANDBOX_MAX_PIDS', 64, 1, 4096);
   const sandboxCpus = read.int('SANDBOX_CPUS', 1, 1, 64);
+  const sandboxPoolSize = read.int('SANDBOX_POOL_SIZE', workerConcurrency, 0, 256);
   const maxOutputBytes = read.int('MAX_OUTPUT_BYTES', MIB, 1024, 64 * MIB);
   const webhookRetryBaseMs = read.int('WEBHOOK_RETRY_BASE_MS', 2_000, 10, 600_000);
   const config: AppConfig = {
@@ -236,6 +248,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     queuePrefix,
     role,
     maxQueueLength: read.int('MAX_QUEUE_LENGTH', 0, 0, 1_000_000),
+    maxJobsPerKey,
     queueWaitSeconds: read.int('QUEUE_WAIT_SECONDS', 300, 1, 86_400),
     workerConcurrency,
     nsjailPath: read.string('NSJAIL_PATH', BUNDLED_NSJAIL),
@@ -246,13 +259,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sandboxCpus,
     sandboxMemoryMbCap: read.int('SANDBOX_MEMORY_MB_CAP', Math.max(1024, sandboxMemoryMb), sandboxMemoryMb, 65536),
     sandboxMaxPidsCap: read.int('SANDBOX_MAX_PIDS_CAP', Math.max(256, sandboxMaxPids), sandboxMaxPids, 4096),
-    sandboxCpusCap: read.int('SANDBOX_CPUS_CAP', Math.max(os.availableParallelism(), sandboxCpus), sandboxCpus, 64),
+    sandboxCpusCap: read.int('SANDBOX_CPUS_CAP', Math.max(cores, sandboxCpus), sandboxCpus, 64),
     maxOutputBytesCap: read.int('MAX_OUTPUT_BYTES_CAP', Math.max(8 * MIB, maxOutputBytes), maxOutputBytes, 64 * MIB),
     maxInputFilesBytes: read.int('MAX_INPUT_FILES_BYTES', 10 * MIB, 0, 256 * MIB),
     maxOutputFiles: read.int('MAX_OUTPUT_FILES', 64, 0, 10_000),
     maxOutputFilesBytes: read.int('MAX_OUTPUT_FILES_BYTES', 10 * MIB, 0, 256 * MIB),
     // Pre-started jails: one per concurrent job by default.
-    sandboxPoolSize: read.int('SANDBOX_POOL_SIZE', workerConcurrency, 0, 256),
+    sandboxPoolSize,
     sandboxPoolMaxIdleSeconds: read.int('SANDBOX_POOL_MAX_IDLE_SECONDS', 60, 1, 3600),
     sandboxForkServer: read.bool('SANDBOX_FORKSERVER', true),
     egressAllowedHosts: readEgressHosts(read),
@@ -261,6 +274,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     egressMaxConnections: read.int('EGRESS_MAX_CONNECTIONS', 32, 1, 1024),
     sandboxPreload: read.list('SANDBOX_PRELOAD', ['numpy', 'pandas'], /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'module names'),
     sandboxCgroupParent: read.string('SANDBOX_CGROUP_PARENT', 'pyexec'),
+    sandboxUidBase: read.int('SANDBOX_UID_BASE', 1_900_000_000, 1000, 4_000_000_000),
+    // Two per pool slot (its runs, its zygote) and one per run that can be on demand at once (every job, and the self-test).
+    sandboxUidCount: read.int('SANDBOX_UID_COUNT', 2 * sandboxPoolSize + workerConcurrency + 1, 2 * sandboxPoolSize + 1, 1_000_000),
     maxOutputBytes,
     webhookSecret: read.raw('WEBHOOK_SECRET') ?? null,
     // With the defaults (2 s base, 1 h cap) the 35th attempt comes 12.1 to 24.1 h after the first (docs/api.md).
@@ -271,6 +287,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     webhookConcurrency: read.int('WEBHOOK_CONCURRENCY', 16, 1, 256),
     webhookAllowPrivateHosts: read.bool('WEBHOOK_ALLOW_PRIVATE_HOSTS', false),
     jobTtlSeconds: read.int('JOB_TTL_SECONDS', 86_400, 60, 30 * 86_400),
+    maxStoredBytesPerKey: read.int('MAX_STORED_BYTES_PER_KEY', 256 * MIB, 0, 1024 * 1024 * MIB),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     shutdownGraceSeconds: read.int('SHUTDOWN_GRACE_SECONDS', 60, 0, 3600),
     rateLimitPerMinute: read.int('RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
@@ -282,6 +299,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   if (config.maxInputFilesBytes > config.sandboxTmpfsMb * MIB) {
     read.problems.push(`MAX_INPUT_FILES_BYTES: ${config.maxInputFilesBytes} does not fit the working directory's SANDBOX_TMPFS_MB (${config.sandboxTmpfsMb} MiB)`);
+  }
+  if (config.sandboxUidBase + config.sandboxUidCount > 4_294_967_295) {
+    read.problems.push(`SANDBOX_UID_COUNT: SANDBOX_UID_BASE + SANDBOX_UID_COUNT must not pass 4294967295 (uid -1), got ${config.sandboxUidBase + config.sandboxUidCount}`);
   }
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(config.sandboxCgroupParent)) {
     read.problems.push(`SANDBOX_CGROUP_PARENT: must be a plain directory name, got "${config.sandboxCgroupParent}"`);

@@ -28,6 +28,7 @@ import {
   ExecuteResultDto,
   ExecutionErrorDto,
   ExecutionTimeoutDto,
+  KeyJobsLimitDto,
   QueueFullDto,
 } from './dto/execute-response.dto';
 
@@ -61,7 +62,7 @@ const JOB_LINKS = {
 /** The OpenAPI description of POST /v1/code/execute/python (docs/api.md). */
 export function ApiExecutePython(): MethodDecorator {
   return applyDecorators(
-    ApiExtraModels(ExecuteRequestDto, ExecutionErrorDto, RequestErrorDto, JobErrorDto, QueueFullDto, ErrorDto),
+    ApiExtraModels(ExecuteRequestDto, ExecutionErrorDto, RequestErrorDto, JobErrorDto, QueueFullDto, KeyJobsLimitDto, ErrorDto),
     ApiOperation({
       summary: 'Run Python code',
       description: `Runs \`code\` in a fresh sandbox. \`code\` is the body of a function: a top-level
@@ -117,8 +118,8 @@ link-local or metadata address is refused (400) unless the server allows private
     ApiUnsupportedMediaTypeResponse({ description: UNSUPPORTED_BODY, type: ErrorDto }),
     ApiTooManyRequestsResponse({
       description:
-        '`MAX_QUEUE_LENGTH` jobs are already waiting for a worker (`QueueFull`), or the key made more than `RATE_LIMIT_PER_MINUTE` requests in a minute (`ErrorResponse`, with `Retry-After`).',
-      schema: { anyOf: [ref(QueueFullDto), ref(ErrorDto)] },
+        '`MAX_QUEUE_LENGTH` jobs are already waiting for a worker (`QueueFull`), the key already has `MAX_JOBS_PER_KEY` jobs in flight (`KeyJobsLimit`), or the key made more than `RATE_LIMIT_PER_MINUTE` requests in a minute (`ErrorResponse`, with `Retry-After`).',
+      schema: { anyOf: [ref(QueueFullDto), ref(KeyJobsLimitDto), ref(ErrorDto)] },
       headers: RATE_LIMIT_HEADERS,
       examples: EXAMPLES[429],
     }),

@@ -168,6 +168,10 @@ export const EXECUTE_RESPONSE_EXAMPLES = {
       summary: 'Queue full',
       value: { error: 'Queue is full: 100 jobs waiting (MAX_QUEUE_LENGTH 100)', queue_length: 100, max_queue_length: 100 },
     },
+    key_jobs_limit: {
+      summary: 'This API key has MAX_JOBS_PER_KEY jobs in flight',
+      value: { error: 'Too many jobs in flight for this API key: 4 (MAX_JOBS_PER_KEY 4)', jobs_in_flight: 4, max_jobs_per_key: 4 },
+    },
     rate_limit: RATE_LIMITED,
   },
   500: {

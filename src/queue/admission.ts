@@ -1,31 +1,66 @@
 import type { Redis } from 'ioredis';
 
 /**
- * Atomic admission against MAX_QUEUE_LENGTH, shared by every API process on the Redis.
+ * Atomic admission, shared by every API process on the Redis: MAX_QUEUE_LENGTH for the queue
+ * and MAX_JOBS_PER_KEY for each API key, in one script (one round trip).
  *
  * "Waiting" = jobs in Bull's wait list + admissions whose job is not added yet. An admission
  * is a reservation (sorted set, scored by time); once its job hash exists the job is in the
  * wait list (or already running) and the reservation no longer counts. Reservations of an
  * API process that died before adding its job expire after RESERVATION_TTL_MS.
+ *
+ * "In flight" for a key = its admitted jobs that have not finished (waiting, running, or being
+ * added), kept in a sorted set per key. The script drops a member whose job has finished (its
+ * hash has `finishedOn`: completed or failed) or never appeared / is gone (no hash after
+ * RESERVATION_TTL_MS), so the count heals itself whatever process died where. The per-key
+ * check comes first only when the queue has room: a full queue answers as a full queue.
  */
 const ADMIT_SCRIPT = `
-local max = tonumber(ARGV[1])
+local maxWaiting = tonumber(ARGV[1])
+local jobPrefix = ARGV[2]
 local now = tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[4]))
-local pending = 0
-for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  if redis.call('EXISTS', ARGV[2] .. id) == 1 then
-    redis.call('ZREM', KEYS[2], id)
-  else
-    pending = pending + 1
+local ttl = tonumber(ARGV[4])
+local jobId = ARGV[5]
+local maxPerKey = tonumber(ARGV[6])
+local waiting = redis.call('LLEN', KEYS[1])
+if maxWaiting > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl)
+  local pending = 0
+  for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+    if redis.call('EXISTS', jobPrefix .. id) == 1 then
+      redis.call('ZREM', KEYS[2], id)
+    else
+      pending = pending + 1
+    end
+  end
+  waiting = waiting + pending
+  if waiting >= maxWaiting then
+    return {0, waiting, 0}
   end
 end
-local waiting = redis.call('LLEN', KEYS[1]) + pending
-if waiting >= max then
-  return {0, waiting}
+local inFlight = 0
+if maxPerKey > 0 then
+  local entries = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
+  for i = 1, #entries, 2 do
+    local id = entries[i]
+    local key = jobPrefix .. id
+    local gone = redis.call('EXISTS', key) == 0 and tonumber(entries[i + 1]) < now - ttl
+    if gone or redis.call('HEXISTS', key, 'finishedOn') == 1 then
+      redis.call('ZREM', KEYS[3], id)
+    else
+      inFlight = inFlight + 1
+    end
+  end
+  if inFlight >= maxPerKey then
+    return {2, waiting, inFlight}
+  end
+  redis.call('ZADD', KEYS[3], now, jobId)
+  redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[7]))
 end
-redis.call('ZADD', KEYS[2], now, ARGV[5])
-return {1, waiting}
+if maxWaiting > 0 then
+  redis.call('ZADD', KEYS[2], now, jobId)
+end
+return {1, waiting, inFlight}
 `;
 
 const RESERVATION_TTL_MS = 30_000;
@@ -36,29 +71,45 @@ export interface AdmissionKeys {
   /** Prefix of Bull's job hashes: `<prefix><jobId>`. */
   jobKeyPrefix: string;
   reservations: string;
+  /** The sorted set of one API key's jobs in flight. */
+  keyJobs: string;
 }
 
-export interface AdmissionDecision {
-  admitted: boolean;
-  /** Jobs waiting to start, this one not included. */
-  waiting: number;
+export interface AdmissionLimits {
+  /** MAX_QUEUE_LENGTH (0: no limit). */
+  maxWaiting: number;
+  /** MAX_JOBS_PER_KEY (0: no limit). */
+  maxPerKey: number;
+  /** How long a key's set outlives its last admission (no job stays in flight longer). */
+  keyJobsTtlMs: number;
 }
 
-export async function admit(redis: Redis, keys: AdmissionKeys, jobId: string, max: number): Promise<AdmissionDecision> {
-  const [admitted, waiting] = (await redis.eval(
+export type AdmissionDecision =
+  /** `waiting`: jobs waiting to start, this one not included. */
+  | { admitted: true; waiting: number }
+  /** `queue`: the queue is full; `key`: this API key has `inFlight` jobs, its limit. */
+  | { admitted: false; refusedBy: 'queue'; waiting: number }
+  | { admitted: false; refusedBy: 'key'; inFlight: number };
+
+export async function admit(redis: Redis, keys: AdmissionKeys, jobId: string, limits: AdmissionLimits): Promise<AdmissionDecision> {
+  const [verdict, waiting, inFlight] = (await redis.eval(
     ADMIT_SCRIPT,
-    2,
+    3,
     keys.waitList,
     keys.reservations,
-    String(max),
+    keys.keyJobs,
+    String(limits.maxWaiting),
     keys.jobKeyPrefix,
     String(Date.now()),
     String(RESERVATION_TTL_MS),
     jobId,
-  )) as [number, number];
-  return { admitted: admitted === 1, waiting };
+    String(limits.maxPerKey),
+    String(limits.keyJobsTtlMs),
+  )) as [number, number, number];
+  if (verdict === 1) return { admitted: true, waiting };
+  return verdict === 2 ? { admitted: false, refusedBy: 'key', inFlight } : { admitted: false, refusedBy: 'queue', waiting };
 }
 
-export async function releaseReservation(redis: Redis, keys: AdmissionKeys, jobId: string): Promise<void> {
+export async function releaseReservation(redis: Redis, keys: Pick<AdmissionKeys, 'reservations'>, jobId: string): Promise<void> {
   await redis.zrem(keys.reservations, jobId);
 }

@@ -10,6 +10,7 @@ import { admit, AdmissionKeys, releaseReservation } from './admission';
 import { EXECUTION_QUEUE, InjectExecutionQueue } from './execution-queue';
 import { JobEnding, JobWaiter } from './job-waiter';
 import { redisCall } from './redis-call';
+import { ResultStorage } from './result-storage';
 
 /** A job the queue accepted. */
 export interface QueuedJob {
@@ -22,13 +23,14 @@ export interface QueuedJob {
 @Injectable()
 export class ExecutionProducer {
   private readonly logger = new Logger(ExecutionProducer.name);
-  private readonly admissionKeys: AdmissionKeys;
+  private readonly admissionKeys: Omit<AdmissionKeys, 'keyJobs'>;
 
   constructor(
     @InjectExecutionQueue() private readonly queue: Queue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly waiter: JobWaiter,
     private readonly metrics: Metrics,
+    private readonly storage: ResultStorage,
   ) {
     this.admissionKeys = { waitList: queue.toKey('wait'), jobKeyPrefix: queue.toKey(''), reservations: queue.toKey('admissions') };
   }
@@ -70,15 +72,17 @@ export class ExecutionProducer {
   }
 
   private async admitAndAddNow(jobId: string, data: ExecutionJobData, reportLength: boolean): Promise<number> {
-    const max = this.config.maxQueueLength;
-    const waiting = max > 0 ? await this.admit(jobId, max, data.keyName) : reportLength ? await this.queue.client.llen(this.admissionKeys.waitList) : 0;
+    await this.storage.checkBudget(data);
+    const { maxQueueLength, maxJobsPerKey } = this.config;
+    const admission = maxQueueLength > 0 || maxJobsPerKey > 0;
+    const waiting = admission ? await this.admit(jobId, data) : reportLength ? await this.queue.client.llen(this.admissionKeys.waitList) : 0;
     await this.queue.add(data, {
       jobId,
       attempts: 1,
       removeOnComplete: { age: this.config.jobTtlSeconds },
       removeOnFail: { age: this.config.jobTtlSeconds },
     });
-    if (max > 0) {
+    if (maxQueueLength > 0) {
       releaseReservation(this.queue.client, this.admissionKeys, jobId).catch((error: Error) =>
         this.logger.warn(`could not release admission of job ${jobId}: ${error.message}`),
       );
@@ -86,15 +90,24 @@ export class ExecutionProducer {
     return waiting;
   }
 
-  /** Reserves a place, or refuses with 429; returns the jobs waiting before this one. */
-  private async admit(jobId: string, max: number, keyName: string | undefined): Promise<number> {
-    const decision = await admit(this.queue.client, this.admissionKeys, jobId, max);
+  /** Reserves a place, or refuses with 429 (queue full, or the key's jobs in flight at MAX_JOBS_PER_KEY); returns the jobs waiting before this one. */
+  private async admit(jobId: string, data: ExecutionJobData): Promise<number> {
+    const { maxQueueLength, maxJobsPerKey, jobTtlSeconds } = this.config;
+    const keys = { ...this.admissionKeys, keyJobs: this.queue.toKey(`key-jobs:${data.owner}`) };
+    const decision = await admit(this.queue.client, keys, jobId, { maxWaiting: maxQueueLength, maxPerKey: maxJobsPerKey, keyJobsTtlMs: jobTtlSeconds * 1000 });
     if (decision.admitted) return decision.waiting;
-    this.metrics.countExecution('rejected', keyName);
+    this.metrics.countExecution('rejected', data.keyName);
+    if (decision.refusedBy === 'key') {
+      throw new ApiError(HttpStatus.TOO_MANY_REQUESTS, {
+        error: `Too many jobs in flight for this API key: ${decision.inFlight} (MAX_JOBS_PER_KEY ${maxJobsPerKey})`,
+        jobs_in_flight: decision.inFlight,
+        max_jobs_per_key: maxJobsPerKey,
+      });
+    }
     throw new ApiError(HttpStatus.TOO_MANY_REQUESTS, {
-      error: `Queue is full: ${decision.waiting} jobs waiting (MAX_QUEUE_LENGTH ${max})`,
+      error: `Queue is full: ${decision.waiting} jobs waiting (MAX_QUEUE_LENGTH ${maxQueueLength})`,
       queue_length: decision.waiting,
-      max_queue_length: max,
+      max_queue_length: maxQueueLength,
     });
   }
 }

@@ -167,3 +167,16 @@ export class QueueFullDto {
   @ApiProperty({ type: 'integer', description: 'The `MAX_QUEUE_LENGTH` in force.', example: 100 })
   max_queue_length!: number;
 }
+
+/** 429: the API key has `MAX_JOBS_PER_KEY` jobs in flight. */
+@ApiSchema({ name: 'KeyJobsLimit', description: 'This API key already has `MAX_JOBS_PER_KEY` jobs in flight (waiting or running).' })
+export class KeyJobsLimitDto {
+  @ApiProperty({ type: String, description: 'Names the limit.', example: 'Too many jobs in flight for this API key: 4 (MAX_JOBS_PER_KEY 4)' })
+  error!: string;
+
+  @ApiProperty({ type: 'integer', description: "The key's jobs waiting or running.", example: 4 })
+  jobs_in_flight!: number;
+
+  @ApiProperty({ type: 'integer', description: 'The `MAX_JOBS_PER_KEY` in force.', example: 4 })
+  max_jobs_per_key!: number;
+}

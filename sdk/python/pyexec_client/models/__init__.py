@@ -12,6 +12,7 @@ from .input_file import InputFile
 from .job_error import JobError
 from .job_status import JobStatus
 from .job_status_status import JobStatusStatus
+from .key_jobs_limit import KeyJobsLimit
 from .output_file import OutputFile
 from .queue_full import QueueFull
 from .request_error import RequestError
@@ -41,6 +42,7 @@ __all__ = (
     "JobError",
     "JobStatus",
     "JobStatusStatus",
+    "KeyJobsLimit",
     "OutputFile",
     "QueueFull",
     "RequestError",

@@ -12,6 +12,7 @@ from ...models.execute_result import ExecuteResult
 from ...models.execution_error import ExecutionError
 from ...models.execution_timeout import ExecutionTimeout
 from ...models.job_error import JobError
+from ...models.key_jobs_limit import KeyJobsLimit
 from ...models.queue_full import QueueFull
 from ...models.request_error import RequestError
 from ...types import UNSET, Response, Unset
@@ -44,6 +45,7 @@ def _parse_response(
 ) -> (
     ErrorResponse
     | ErrorResponse
+    | KeyJobsLimit
     | QueueFull
     | ExecuteAccepted
     | ExecuteResult
@@ -113,7 +115,7 @@ def _parse_response(
 
     if response.status_code == 429:
 
-        def _parse_response_429(data: object) -> ErrorResponse | QueueFull:
+        def _parse_response_429(data: object) -> ErrorResponse | KeyJobsLimit | QueueFull:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
@@ -122,11 +124,19 @@ def _parse_response(
                 return response_429_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_429_type_1 = KeyJobsLimit.from_dict(data)
+
+                return response_429_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
             if not isinstance(data, dict):
                 raise TypeError()
-            response_429_type_1 = ErrorResponse.from_dict(data)
+            response_429_type_2 = ErrorResponse.from_dict(data)
 
-            return response_429_type_1
+            return response_429_type_2
 
         response_429 = _parse_response_429(response.json())
 
@@ -169,6 +179,7 @@ def _build_response(
 ) -> Response[
     ErrorResponse
     | ErrorResponse
+    | KeyJobsLimit
     | QueueFull
     | ExecuteAccepted
     | ExecuteResult
@@ -195,6 +206,7 @@ def sync_detailed(
 ) -> Response[
     ErrorResponse
     | ErrorResponse
+    | KeyJobsLimit
     | QueueFull
     | ExecuteAccepted
     | ExecuteResult
@@ -236,7 +248,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | ErrorResponse | QueueFull | ExecuteAccepted | ExecuteResult | ExecutionError | JobError | ExecutionError | RequestError | ExecutionTimeout | JobError]
+        Response[ErrorResponse | ErrorResponse | KeyJobsLimit | QueueFull | ExecuteAccepted | ExecuteResult | ExecutionError | JobError | ExecutionError | RequestError | ExecutionTimeout | JobError]
     """
 
     kwargs = _get_kwargs(
@@ -259,6 +271,7 @@ def sync(
 ) -> (
     ErrorResponse
     | ErrorResponse
+    | KeyJobsLimit
     | QueueFull
     | ExecuteAccepted
     | ExecuteResult
@@ -301,7 +314,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | ErrorResponse | QueueFull | ExecuteAccepted | ExecuteResult | ExecutionError | JobError | ExecutionError | RequestError | ExecutionTimeout | JobError
+        ErrorResponse | ErrorResponse | KeyJobsLimit | QueueFull | ExecuteAccepted | ExecuteResult | ExecutionError | JobError | ExecutionError | RequestError | ExecutionTimeout | JobError
     """
 
     return sync_detailed(
@@ -319,6 +332,7 @@ async def asyncio_detailed(
 ) -> Response[
     ErrorResponse
     | ErrorResponse
+    | KeyJobsLimit
     | QueueFull
     | ExecuteAccepted
     | ExecuteResult
@@ -360,7 +374,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | ErrorResponse | QueueFull | ExecuteAccepted | ExecuteResult | ExecutionError | JobError | ExecutionError | RequestError | ExecutionTimeout | JobError]
+        Response[ErrorResponse | ErrorResponse | KeyJobsLimit | QueueFull | ExecuteAccepted | ExecuteResult | ExecutionError | JobError | ExecutionError | RequestError | ExecutionTimeout | JobError]
     """
 
     kwargs = _get_kwargs(
@@ -381,6 +395,7 @@ async def asyncio(
 ) -> (
     ErrorResponse
     | ErrorResponse
+    | KeyJobsLimit
     | QueueFull
     | ExecuteAccepted
     | ExecuteResult
@@ -423,7 +438,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | ErrorResponse | QueueFull | ExecuteAccepted | ExecuteResult | ExecutionError | JobError | ExecutionError | RequestError | ExecutionTimeout | JobError
+        ErrorResponse | ErrorResponse | KeyJobsLimit | QueueFull | ExecuteAccepted | ExecuteResult | ExecutionError | JobError | ExecutionError | RequestError | ExecutionTimeout | JobError
     """
 
     return (
