@@ -24,6 +24,9 @@
  *       runtime's own interpreter, unsandboxed): service p50 next to the same program bare and
  *       in a cold jail
  *   (c) saturated: `--concurrency` connections for `--saturate-s` seconds: runs/s, p50/p99
+ *   (f) fairness: key A keeps 4 hostile programs in flight (fork bomb, memory bomb, 2 spinners;
+ *       timeout 5 s) while key B sends `return 1` every 200 ms for `--fairness-s` seconds: B's
+ *       p50/p99/max and its errors (MAX_JOBS_PER_KEY, docs/operations.md)
  *   (e2) service RSS after `--rss-total` runs in all (default 10,000; every run above counts)
  *
  * Options (each also as an environment variable BENCH_<NAME>, e.g. BENCH_RUNS=300):
@@ -37,6 +40,7 @@
  *   --cpu-ms N          target duration of the CPU-bound program, bare, ms         [200]
  *   --rss-first N       runs before the first RSS reading                          [1000; quick 200]
  *   --rss-total N       runs before the second RSS reading                         [10000; quick 1000]
+ *   --fairness-s N      duration of (f), seconds                                   [20; quick 5]
  *   --worker-concurrency N, --pool-size N
  *                       passed as WORKER_CONCURRENCY / SANDBOX_POOL_SIZE (default: the service's
  *                       own defaults — CPU count — which is what the targets are about)
@@ -70,7 +74,7 @@ const MIB = 1024 * 1024;
 
 // ---------------------------------------------------------------- options
 
-const VALUE_OPTIONS = ['runs', 'paced-runs', 'gap-ms', 'concurrency', 'saturate-s', 'program-runs', 'cpu-ms', 'rss-first', 'rss-total', 'worker-concurrency', 'pool-size', 'out', 'redis-url'];
+const VALUE_OPTIONS = ['runs', 'paced-runs', 'gap-ms', 'concurrency', 'saturate-s', 'program-runs', 'cpu-ms', 'rss-first', 'rss-total', 'fairness-s', 'worker-concurrency', 'pool-size', 'out', 'redis-url'];
 
 function parseOptions(argv) {
   const flags = {};
@@ -110,6 +114,7 @@ function parseOptions(argv) {
     cpuMs: pick('cpu-ms', 200, 200),
     rssFirst: pick('rss-first', 1000, 200),
     rssTotal: pick('rss-total', 10000, 1000),
+    fairnessS: pick('fairness-s', 20, 5),
     workerConcurrency: flags['worker-concurrency'] ?? process.env.BENCH_WORKER_CONCURRENCY,
     poolSize: flags['pool-size'] ?? process.env.BENCH_POOL_SIZE,
     build: flags.build ? 'always' : flags['no-build'] ? 'never' : 'stale',
@@ -247,7 +252,13 @@ class Service {
     this.id = crypto.randomBytes(4).toString('hex');
     this.prefix = `pyexec-bench-${this.id}`;
     this.cgroupParent = `pyexec-bench-${this.id}`;
-    this.key = `bench-${crypto.randomBytes(12).toString('hex')}`;
+    // One key per load connection (MAX_JOBS_PER_KEY bounds each key's jobs in flight, as for
+    // separate clients), and the two keys of the fairness phase.
+    const newKey = () => `bench-${crypto.randomBytes(12).toString('hex')}`;
+    this.keys = Array.from({ length: options.concurrency }, newKey);
+    this.key = this.keys[0];
+    this.hostileKey = newKey();
+    this.politeKey = newKey();
     this.output = '';
     this.runs = 0;
   }
@@ -256,7 +267,7 @@ class Service {
     this.port = await freePort();
     this.env = {
       PORT: String(this.port),
-      API_KEYS: this.key,
+      API_KEYS: [...this.keys, this.hostileKey, this.politeKey].join(','),
       QUEUE_PREFIX: this.prefix,
       SANDBOX_CGROUP_PARENT: this.cgroupParent,
       ROLE: 'all',
@@ -303,7 +314,15 @@ class Service {
   }
 
   /** POSTs one synchronous execution; resolves {ms, body} for a 200, rejects otherwise. */
-  execute(body, agent) {
+  async execute(body, agent, key = this.key) {
+    const { status, ms, text } = await this.post(body, agent, key);
+    if (status !== 200) throw new Error(`status ${status}: ${text.slice(0, 500)}`);
+    this.runs++;
+    return { ms, body: JSON.parse(text) };
+  }
+
+  /** POSTs one synchronous execution; resolves {status, ms, text} whatever the status. */
+  post(body, agent, key) {
     const payload = typeof body === 'string' ? body : JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const start = performance.now();
@@ -314,18 +333,12 @@ class Service {
           method: 'POST',
           path: '/v1/code/execute/python',
           agent,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'x-api-key': this.key },
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'x-api-key': key },
         },
         (res) => {
           const chunks = [];
           res.on('data', (c) => chunks.push(c));
-          res.on('end', () => {
-            const ms = performance.now() - start;
-            const text = Buffer.concat(chunks).toString('utf8');
-            if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}: ${text.slice(0, 500)}`));
-            this.runs++;
-            resolve({ ms, body: JSON.parse(text) });
-          });
+          res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - start, text: Buffer.concat(chunks).toString('utf8') }));
           res.on('error', reject);
         },
       );
@@ -408,9 +421,9 @@ async function drive(service, body, connections, until) {
   const serverTimes = [];
   const start = performance.now();
   await Promise.all(
-    Array.from({ length: connections }, async () => {
+    Array.from({ length: connections }, async (_, i) => {
       while (!until()) {
-        const { ms, body: answer } = await service.execute(body, service.agentN);
+        const { ms, body: answer } = await service.execute(body, service.agentN, service.keys[i % service.keys.length]);
         times.push(ms);
         serverTimes.push(answer);
       }
@@ -418,6 +431,49 @@ async function drive(service, body, connections, until) {
   );
   const elapsedS = (performance.now() - start) / 1000;
   return { times, answers: serverTimes, elapsedS };
+}
+
+/** Key A's programs in (f): each holds its slot until the timeout or its limit ends it. */
+const HOSTILE = [
+  'import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass',
+  'blocks = []\nwhile True:\n    blocks.append(bytearray(10 ** 7))',
+  'while True:\n    pass',
+  'while True:\n    pass',
+].map((code) => JSON.stringify({ code, timeout: 5 }));
+const FAIRNESS_GAP_MS = 200;
+
+/**
+ * (f) Key A keeps its 4 hostile programs in flight (each resent as soon as it is answered) while
+ * key B sends a trivial request every FAIRNESS_GAP_MS: B's latency and every answer that was not
+ * a 200, and how A's requests were answered.
+ */
+async function fairness(service, seconds) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: HOSTILE.length + 2 });
+  const stopAt = performance.now() + seconds * 1000;
+  const hostileStatuses = {};
+  const hostile = HOSTILE.map(async (body) => {
+    while (performance.now() < stopAt) {
+      const { status } = await service.post(body, agent, service.hostileKey);
+      hostileStatuses[status] = (hostileStatuses[status] ?? 0) + 1;
+    }
+  });
+  // Let A's programs take their slots first.
+  await sleep(1000);
+  const times = [];
+  const errors = [];
+  const polite = [];
+  while (performance.now() < stopAt) {
+    polite.push(
+      service.post('{"code": "return 1"}', agent, service.politeKey).then(({ status, ms, text }) => {
+        if (status === 200 && JSON.parse(text).result === 1) times.push(ms);
+        else errors.push(`${status}: ${text.slice(0, 200)}`);
+      }),
+    );
+    await sleep(FAIRNESS_GAP_MS);
+  }
+  await Promise.all([...polite, ...hostile]);
+  agent.destroy();
+  return { seconds, gap_ms: FAIRNESS_GAP_MS, polite_latency_ms: summary(times), polite_max_ms: Math.max(...times), polite_errors: errors, hostile_statuses: hostileStatuses };
 }
 
 /** Where the time of a synchronous request goes, from the response's own fields (p50s, ms). */
@@ -597,6 +653,11 @@ function render(r) {
     ),
   );
   out.push('');
+  const fr = r.fairness;
+  out.push(`(f) fairness: key A ${HOSTILE.length} hostile programs in flight (answered ${JSON.stringify(fr.hostile_statuses)}); key B return 1 every ${fr.gap_ms} ms for ${fr.seconds} s`);
+  out.push(table([lat('    key B', fr.polite_latency_ms, `max ${f1(fr.polite_max_ms)}, ${fr.polite_errors.length} errors`)], ['', 'n', 'p50', 'p90', 'p99', '']));
+  for (const error of fr.polite_errors.slice(0, 5)) out.push(`    B error: ${error}`);
+  out.push('');
   const e = r.rss;
   out.push(`(e) service RSS (VmRSS of pid ${e.pid}): boot ${f1(e.boot_kib / 1024)} MiB, after ${e.first_runs} runs ${f1(e.after_first_kib / 1024)} MiB, after ${e.total_runs} runs ${f1(e.after_total_kib / 1024)} MiB (ratio ${(e.ratio).toFixed(3)})`);
   out.push('');
@@ -650,7 +711,7 @@ async function main() {
   const pandasJail = summary(timeSync(...jailCommand([PYTHON, '-I', '-c', PANDAS]), o.programRuns, 2));
 
   const service = new Service(o);
-  const result = { meta: {}, raw: {}, service_1conn: {}, saturated: {}, programs: {}, rss: {}, targets: [] };
+  const result = { meta: {}, raw: {}, service_1conn: {}, saturated: {}, programs: {}, fairness: {}, rss: {}, targets: [] };
   let stopped = false;
   const stopAll = async () => {
     if (stopped) return;
@@ -742,6 +803,11 @@ async function main() {
     const satRps = sat.times.length / sat.elapsedS;
     log(`    ${f1(satRps)} runs/s (raw cold jails ${f1(rawPar.runs_per_s)})`);
 
+    // (f) fairness between keys.
+    log(`(f) fairness: key A keeps ${HOSTILE.length} hostile programs in flight, key B return 1 every ${FAIRNESS_GAP_MS} ms, ${o.fairnessS} s`);
+    const fair = await fairness(service, o.fairnessS);
+    log(`    B p50 ${f2(fair.polite_latency_ms.p50)} ms, p99 ${f2(fair.polite_latency_ms.p99)} ms, ${fair.polite_errors.length} errors; A answered ${JSON.stringify(fair.hostile_statuses)}`);
+
     // (e2) up to `rssTotal` runs in all.
     const remaining = Math.max(0, o.rssTotal - service.runs);
     log(`(e) ${remaining} more runs to reach ${o.rssTotal}, ${o.concurrency} connections`);
@@ -778,10 +844,10 @@ async function main() {
       redis_pid: redisPid,
       service: {
         boot_ms: service.bootMs,
-        worker_concurrency: o.workerConcurrency ?? `default (${cpuCount})`,
+        worker_concurrency: o.workerConcurrency ?? 'default (cores + MAX_JOBS_PER_KEY)',
         pool_size: o.poolSize ?? 'default (= worker concurrency)',
         threads_at_end: threads,
-        env: { ...service.env, API_KEYS: '<bench key>' },
+        env: { ...service.env, API_KEYS: '<bench keys>' },
       },
     };
     result.raw = { bare_python: bare, cold_jail: coldJail, cold_jail_command: [path.relative(root, jailPass[0]), ...jailPass[1].filter((a) => !a.includes('\n'))].join(' ') };
@@ -800,6 +866,7 @@ async function main() {
       print_1mib: { bytes: MIB, bare: outBare, cold_jail: outJail, service: outSvc.latency, service_run_time_p50: outSvc.runTimeP50 },
       numpy_pandas: { bare: pandasBare, cold_jail: pandasJail, service: pandasSvc.latency, service_run_time_p50: pandasSvc.runTimeP50 },
     };
+    result.fairness = fair;
     result.rss = {
       pid: service.child.pid,
       boot_kib: rssBoot,
@@ -819,6 +886,7 @@ async function main() {
     target('numpy + pandas program (paced) ≤ 0.05 × cold jail', `${f1(pandasProgram.service.p50)} ms = ${f2(pandasProgram.service.p50 / pandasProgram.cold_jail.p50)} × cold jail`, `≤ ${f1(0.05 * pandasProgram.cold_jail.p50)} ms`, pandasProgram.service.p50 <= 0.05 * pandasProgram.cold_jail.p50, { ratio: pandasProgram.service.p50 / pandasProgram.cold_jail.p50 });
     target('Node CPU per run at saturation ≤ 3 ms', `${f2(nodeCpu)} ms`, '≤ 3 ms', nodeCpu <= 3, { ratio: nodeCpu / 3 });
     target(`RSS after ${runsTotal} runs within 10% of after ${runsFirst}`, `${f1(rssTotal / 1024)} / ${f1(rssFirst / 1024)} MiB = ${(rssTotal / rssFirst).toFixed(3)}`, '0.900 … 1.100', Math.abs(rssTotal / rssFirst - 1) <= 0.1, { ratio: rssTotal / rssFirst });
+    target('fairness: key B p99 ≤ 250 ms, no errors, under key A\'s 4 hostile programs', `p99 ${f1(fair.polite_latency_ms.p99)} ms, ${fair.polite_errors.length} errors`, '≤ 250 ms, 0 errors', fair.polite_latency_ms.p99 <= 250 && fair.polite_errors.length === 0, { ratio: fair.polite_latency_ms.p99 / 250 });
     target('RSS idle (at boot) ≤ 150 MiB', `${f1(rssBoot / 1024)} MiB`, '≤ 150 MiB', rssBoot / 1024 <= 150, { ratio: rssBoot / 1024 / 150 });
     result.meta.duration_s = (performance.now() - began) / 1000;
   } catch (error) {
