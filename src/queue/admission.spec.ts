@@ -5,10 +5,16 @@ import { admit, AdmissionKeys, releaseReservation } from './admission';
 const keys: AdmissionKeys = { waitList: 'p:python-execution:wait', jobKeyPrefix: 'p:python-execution:', reservations: 'p:python-execution:admissions', keyJobs: 'p:python-execution:key-jobs:k1' };
 const limits = (maxWaiting: number, maxPerKey = 0) => ({ maxWaiting, maxPerKey, keyJobsTtlMs: 86_400_000 });
 
-function fakeRedis(reply: unknown): { redis: Redis; eval: jest.Mock; zrem: jest.Mock } {
-  const evalMock = jest.fn(async () => reply);
+/** A connection whose defined command answers `reply`: `command` records each call, `defined` the definition. */
+function fakeRedis(reply: unknown): { redis: Redis; command: jest.Mock; defined: jest.Mock; zrem: jest.Mock } {
+  const command = jest.fn(async () => reply);
   const zrem = jest.fn(async () => 1);
-  return { redis: { eval: evalMock, zrem } as unknown as Redis, eval: evalMock, zrem };
+  const redis = { zrem } as Record<string, unknown>;
+  const defined = jest.fn((name: string) => {
+    redis[name] = command;
+  });
+  redis.defineCommand = defined;
+  return { redis: redis as unknown as Redis, command, defined, zrem };
 }
 
 describe('admission', () => {
@@ -18,11 +24,12 @@ describe('admission', () => {
   it('sends the three keys, then max waiting, job-key prefix, now, reservation TTL, the job id, max per key and the key set TTL', async () => {
     const fake = fakeRedis([1, 2, 0]);
     await admit(fake.redis, keys, 'job-7', limits(3, 4));
-    expect(fake.eval).toHaveBeenCalledTimes(1);
-    const [script, numKeys, ...rest] = fake.eval.mock.calls[0] as unknown as [string, number, ...string[]];
-    expect(typeof script).toBe('string');
-    expect(script).toContain('ZREMRANGEBYSCORE');
-    expect(numKeys).toBe(3);
+    await admit(fake.redis, keys, 'job-8', limits(3, 4));
+    // Defined once per connection (EVALSHA from then on), with the three keys.
+    expect(fake.defined).toHaveBeenCalledTimes(1);
+    expect(fake.defined).toHaveBeenCalledWith('pyexecAdmit', { numberOfKeys: 3, lua: expect.stringContaining('ZREMRANGEBYSCORE') });
+    expect(fake.command).toHaveBeenCalledTimes(2);
+    const rest = fake.command.mock.calls[0] as unknown as string[];
     expect(rest).toEqual([keys.waitList, keys.reservations, keys.keyJobs, '3', keys.jobKeyPrefix, String(Date.parse('2025-01-02T03:04:05Z')), '30000', 'job-7', '4', '86400000']);
     // Every argument is a string: Redis receives no numbers it could format differently.
     for (const arg of rest) expect(typeof arg).toBe('string');
@@ -43,7 +50,8 @@ describe('admission', () => {
   });
 
   it('passes a Redis error on', async () => {
-    const redis = { eval: jest.fn(async () => Promise.reject(new Error('NOSCRIPT or connection closed'))) } as unknown as Redis;
+    const { redis, command } = fakeRedis(null);
+    command.mockImplementation(async () => Promise.reject(new Error('connection closed')));
     await expect(admit(redis, keys, 'e', limits(3))).rejects.toThrow('connection closed');
   });
 

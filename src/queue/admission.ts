@@ -91,10 +91,18 @@ export type AdmissionDecision =
   | { admitted: false; refusedBy: 'queue'; waiting: number }
   | { admitted: false; refusedBy: 'key'; inFlight: number };
 
+/** The script as a command of the connection: ioredis sends EVALSHA (the script's text only once). */
+interface AdmitCommand {
+  pyexecAdmit(...args: string[]): Promise<[number, number, number]>;
+}
+
+function admitCommand(redis: Redis): AdmitCommand {
+  if (!('pyexecAdmit' in redis)) redis.defineCommand('pyexecAdmit', { numberOfKeys: 3, lua: ADMIT_SCRIPT });
+  return redis as unknown as AdmitCommand;
+}
+
 export async function admit(redis: Redis, keys: AdmissionKeys, jobId: string, limits: AdmissionLimits): Promise<AdmissionDecision> {
-  const [verdict, waiting, inFlight] = (await redis.eval(
-    ADMIT_SCRIPT,
-    3,
+  const [verdict, waiting, inFlight] = await admitCommand(redis).pyexecAdmit(
     keys.waitList,
     keys.reservations,
     keys.keyJobs,
@@ -105,7 +113,7 @@ export async function admit(redis: Redis, keys: AdmissionKeys, jobId: string, li
     jobId,
     String(limits.maxPerKey),
     String(limits.keyJobsTtlMs),
-  )) as [number, number, number];
+  );
   if (verdict === 1) return { admitted: true, waiting };
   return verdict === 2 ? { admitted: false, refusedBy: 'key', inFlight } : { admitted: false, refusedBy: 'queue', waiting };
 }
