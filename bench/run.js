@@ -460,20 +460,23 @@ async function fairness(service, seconds) {
   // Let A's programs take their slots first.
   await sleep(1000);
   const times = [];
+  const slowest = [];
   const errors = [];
   const polite = [];
   while (performance.now() < stopAt) {
     polite.push(
       service.post('{"code": "return 1"}', agent, service.politeKey).then(({ status, ms, text }) => {
-        if (status === 200 && JSON.parse(text).result === 1) times.push(ms);
-        else errors.push(`${status}: ${text.slice(0, 200)}`);
+        const answer = status === 200 ? JSON.parse(text) : undefined;
+        if (answer?.result !== 1) return void errors.push(`${status}: ${text.slice(0, 200)}`);
+        times.push(ms);
+        slowest.push({ ms, queue_time_ms: answer.queue_time * 1000, run_time_ms: answer.run_time * 1000, total_time_ms: answer.total_time * 1000 });
       }),
     );
     await sleep(FAIRNESS_GAP_MS);
   }
   await Promise.all([...polite, ...hostile]);
   agent.destroy();
-  return { seconds, gap_ms: FAIRNESS_GAP_MS, polite_latency_ms: summary(times), polite_max_ms: Math.max(...times), polite_errors: errors, hostile_statuses: hostileStatuses };
+  return { seconds, gap_ms: FAIRNESS_GAP_MS, polite_latency_ms: summary(times), polite_max_ms: Math.max(...times), polite_slowest: slowest.sort((a, b) => b.ms - a.ms).slice(0, 5), polite_errors: errors, hostile_statuses: hostileStatuses };
 }
 
 /** Where the time of a synchronous request goes, from the response's own fields (p50s, ms). */
@@ -548,7 +551,9 @@ function cpuProfile(before, after, runs) {
 // ---------------------------------------------------------------- programs
 
 const TRIVIAL = JSON.stringify({ code: 'print(1)' });
-const PRINT_1MIB = 'import sys\nsys.stdout.write("x" * 1048575 + "\\n")\n';
+/** Just under the default 1 MiB cap, which counts stdout as JSON (the newline is 2 bytes, and the quotes). */
+const PRINT_BYTES = MIB - 1024;
+const PRINT_1MIB = `import sys\nsys.stdout.write("x" * ${PRINT_BYTES - 1} + "\\n")\n`;
 /** The runtime's heavy imports and a tiny DataFrame. */
 const PANDAS = 'import numpy, pandas\nprint(int(pandas.DataFrame({"a": [1, 2]})["a"].sum()))\n';
 const cpuProgram = (n) => `def f(n):\n    s = 0\n    for i in range(n):\n        s += i * i % 7\n    return s\nprint(f(${n}))\n`;
@@ -648,7 +653,7 @@ function render(r) {
   const prow = (name, x) => [name, f1(x.bare.p50), f1(x.cold_jail.p50), f1(x.service.p50), f1(x.service_run_time_p50), f2(x.service.p50 / x.bare.p50), f2(x.service.p50 / x.cold_jail.p50)];
   out.push(
     table(
-      [prow(`CPU-bound (loop of ${p.cpu.loop_n})`, p.cpu), prow('print 1 MiB', p.print_1mib), prow('import numpy, pandas + tiny DataFrame', p.numpy_pandas)],
+      [prow(`CPU-bound (loop of ${p.cpu.loop_n})`, p.cpu), prow('print 1 MiB − 1 KiB', p.print_1mib), prow('import numpy, pandas + tiny DataFrame', p.numpy_pandas)],
       ['', 'bare', 'cold jail', 'service', 'svc run_time', 'svc/bare', 'svc/jail'],
     ),
   );
@@ -656,6 +661,7 @@ function render(r) {
   const fr = r.fairness;
   out.push(`(f) fairness: key A ${HOSTILE.length} hostile programs in flight (answered ${JSON.stringify(fr.hostile_statuses)}); key B return 1 every ${fr.gap_ms} ms for ${fr.seconds} s`);
   out.push(table([lat('    key B', fr.polite_latency_ms, `max ${f1(fr.polite_max_ms)}, ${fr.polite_errors.length} errors`)], ['', 'n', 'p50', 'p90', 'p99', '']));
+  out.push(`    B's slowest (ms: HTTP / queue_time / run_time / total_time): ${fr.polite_slowest.map((x) => [x.ms, x.queue_time_ms, x.run_time_ms, x.total_time_ms].map(f1).join(' / ')).join(', ')}`);
   for (const error of fr.polite_errors.slice(0, 5)) out.push(`    B error: ${error}`);
   out.push('');
   const e = r.rss;
@@ -704,8 +710,8 @@ async function main() {
   log(`(d) programs raw: CPU loop n=${loopN}, ${o.programRuns} runs each bare and cold jail`);
   const cpuBare = summary(timeSync(PYTHON, ['-I', '-c', cpuCode], o.programRuns));
   const cpuJail = summary(timeSync(...jailCommand([PYTHON, '-I', '-c', cpuCode]), o.programRuns));
-  const outBare = summary(timeSync(PYTHON, ['-I', '-c', PRINT_1MIB], o.programRuns, MIB));
-  const outJail = summary(timeSync(...jailCommand([PYTHON, '-I', '-c', PRINT_1MIB]), o.programRuns, MIB));
+  const outBare = summary(timeSync(PYTHON, ['-I', '-c', PRINT_1MIB], o.programRuns, PRINT_BYTES));
+  const outJail = summary(timeSync(...jailCommand([PYTHON, '-I', '-c', PRINT_1MIB]), o.programRuns, PRINT_BYTES));
   // Bare: the runtime's interpreter (numpy and pandas live there), unsandboxed.
   const pandasBare = summary(timeSync(RUNTIME_PYTHON, ['-I', '-c', PANDAS], o.programRuns, 2));
   const pandasJail = summary(timeSync(...jailCommand([PYTHON, '-I', '-c', PANDAS]), o.programRuns, 2));
@@ -788,7 +794,7 @@ async function main() {
       if (a.exit_code !== 0) throw new Error(`CPU program: ${JSON.stringify(a).slice(0, 300)}`);
     });
     const outSvc = await viaService(PRINT_1MIB, (a) => {
-      if (Buffer.byteLength(a.stdout) !== MIB) throw new Error(`print 1 MiB: ${Buffer.byteLength(a.stdout)} bytes of stdout`);
+      if (Buffer.byteLength(a.stdout) !== PRINT_BYTES) throw new Error(`print 1 MiB − 1 KiB: ${Buffer.byteLength(a.stdout)} bytes of stdout`);
     });
     const pandasSvc = await viaService(PANDAS, (a) => {
       if (a.stdout !== '3\n') throw new Error(`numpy + pandas: ${JSON.stringify(a).slice(0, 300)}`);
@@ -863,7 +869,7 @@ async function main() {
     };
     result.programs = {
       cpu: { loop_n: loopN, target_ms: o.cpuMs, bare: cpuBare, cold_jail: cpuJail, service: cpuSvc.latency, service_run_time_p50: cpuSvc.runTimeP50 },
-      print_1mib: { bytes: MIB, bare: outBare, cold_jail: outJail, service: outSvc.latency, service_run_time_p50: outSvc.runTimeP50 },
+      print_1mib: { bytes: PRINT_BYTES, bare: outBare, cold_jail: outJail, service: outSvc.latency, service_run_time_p50: outSvc.runTimeP50 },
       numpy_pandas: { bare: pandasBare, cold_jail: pandasJail, service: pandasSvc.latency, service_run_time_p50: pandasSvc.runTimeP50 },
     };
     result.fairness = fair;
