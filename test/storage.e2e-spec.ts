@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import request from 'supertest';
-import { KEY, startTestApp, TestApp } from './support/test-app';
+import { KEY, OTHER_KEY, startTestApp, TestApp } from './support/test-app';
 import { OwnRedis } from './support/own-redis';
 import { freePort } from './support/processes';
 
@@ -66,5 +66,63 @@ describe('a full Redis (maxmemory, noeviction)', () => {
     const after = await t.execute({ code: 'return 3' });
     expect(after.status).toBe(200);
     expect(after.body.result).toBe(3);
+  }, 60_000);
+});
+
+describe('retention and the storage budget per API key (MAX_STORED_BYTES_PER_KEY)', () => {
+  const budget = 1_000_000;
+  let t: TestApp;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    t = await startTestApp('storage-budget', { MAX_STORED_BYTES_PER_KEY: String(budget), JOB_TTL_SECONDS: '3600' });
+    redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  }, 60_000);
+  afterAll(async () => {
+    redis.disconnect();
+    await t.close();
+  });
+
+  const print = (bytes: number) => ({ code: `import sys\nsys.stdout.write("x" * ${bytes})` });
+
+  it("counts each key's stored results, expires finished jobs after JOB_TTL_SECONDS, and answers 429 past the budget", async () => {
+    const first = await t.execute(print(600_000));
+    expect(first.status).toBe(200);
+    // Exact retention: the finished job's hash expires JOB_TTL_SECONDS after it ended.
+    const jobKey = `${t.prefix}:python-execution:${first.body.job_id}`;
+    const ttl = await redis.pttl(jobKey);
+    expect(ttl).toBeGreaterThan(3_500_000);
+    expect(ttl).toBeLessThanOrEqual(3_600_000);
+    // Self-healing counters: each expires on its own, at most a bucket (TTL/24) and 5 min after its results.
+    const counters = await redis.keys(`${t.prefix}:python-execution:stored-bytes:*`);
+    expect(counters.length).toBe(2); // this key's and all keys'
+    for (const counter of counters) {
+      expect(Number(await redis.get(counter))).toBeGreaterThan(600_000);
+      const counterTtl = await redis.ttl(counter);
+      expect(counterTtl).toBeGreaterThan(3600);
+      expect(counterTtl).toBeLessThanOrEqual(3600 + 150 + 300);
+    }
+
+    expect((await t.execute(print(600_000))).status).toBe(200);
+    const refused = await t.execute(print(10));
+    expect(refused.status).toBe(429);
+    expect(refused.body).toEqual({
+      error: expect.stringMatching(/^Storage budget exceeded: this API key's results hold \d+ bytes \(MAX_STORED_BYTES_PER_KEY 1000000\); they expire JOB_TTL_SECONDS after their jobs ended$/),
+      stored_bytes: expect.any(Number),
+      max_stored_bytes: budget,
+    });
+    expect(refused.body.stored_bytes).toBeGreaterThan(1_200_000);
+    // Async submissions are refused the same way; another key is not.
+    const async = await t.execute({ ...print(10), webhook_url: 'https://example.com/hook' });
+    expect(async.status).toBe(429);
+    const other = await t.execute(print(10), OTHER_KEY);
+    expect(other.status).toBe(200);
+
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    const stored = Number(/^pyexec_stored_result_bytes (\d+)$/m.exec(metrics)?.[1]);
+    expect(stored).toBeGreaterThan(1_200_000);
+    const perKey = [...metrics.matchAll(/^pyexec_result_bytes_total\{key="[^"]+"\} (\d+)$/gm)].map((match) => Number(match[1]));
+    expect(perKey.reduce((sum, bytes) => sum + bytes, 0)).toBe(stored);
+    expect(metrics).toMatch(/^pyexec_executions_total\{outcome="rejected",key="[^"]+"\} 2$/m);
   }, 60_000);
 });

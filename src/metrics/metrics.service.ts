@@ -49,6 +49,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly storedBytes = new Counter({
+    name: 'pyexec_result_bytes_total',
+    help: 'Bytes of job results this worker stored in Redis (webhook delivery copies included), by API key name',
+    labelNames: ['key'] as const,
+    registers: [this.registry],
+  });
+
   readonly sandboxFailures = new Counter({
     name: 'pyexec_sandbox_failures_total',
     help: 'Runs the sandbox itself failed to carry out, and failed sandbox health checks',
@@ -65,12 +72,33 @@ export class Metrics {
    * process (key lists rotated many times) they are counted as `other`, so the series stay bounded.
    */
   countExecution(outcome: ExecutionOutcome, keyName: string | undefined): void {
-    let key = keyName ?? 'unknown';
-    if (!this.keyLabels.has(key)) {
-      if (this.keyLabels.size >= MAX_KEY_LABELS) key = 'other';
-      else this.keyLabels.add(key);
-    }
-    this.executions.inc({ outcome, key });
+    this.executions.inc({ outcome, key: this.keyLabel(keyName) });
+  }
+
+  /** Counts the bytes a stored result takes under the name of the key whose job it is (labels as countExecution's). */
+  countStoredBytes(bytes: number, keyName: string | undefined): void {
+    this.storedBytes.inc({ key: this.keyLabel(keyName) }, bytes);
+  }
+
+  private keyLabel(keyName: string | undefined): string {
+    const key = keyName ?? 'unknown';
+    if (this.keyLabels.has(key)) return key;
+    if (this.keyLabels.size >= MAX_KEY_LABELS) return 'other';
+    this.keyLabels.add(key);
+    return key;
+  }
+
+  /** A gauge of the bytes unexpired job results of all keys hold in Redis, read (from Redis) when Prometheus scrapes. */
+  registerStoredBytesGauge(read: () => Promise<number>): void {
+    new Gauge({
+      name: 'pyexec_stored_result_bytes',
+      help: 'Bytes unexpired job results of all API keys hold in Redis (an upper bound), read from Redis',
+      registers: [this.registry],
+      async collect() {
+        const bytes = await read().catch(() => null);
+        if (bytes !== null) this.set(bytes);
+      },
+    });
   }
 
   /** A gauge of queue sizes whose values are read (from Redis) when Prometheus scrapes. */

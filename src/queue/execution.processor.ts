@@ -3,12 +3,14 @@ import type { Job, Queue } from 'bull';
 import { TIMED_OUT, within } from '../common/deadline';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Answer, answerOf, failedJobAnswer } from '../contract/answer';
+import { jsonBytes } from '../contract/answer-size';
 import { ExecutionJobData, JobResult, JobTiming, seconds } from '../contract/job';
 import { Metrics } from '../metrics/metrics.service';
 import { PYTHON_RUNNER, PythonRunner, RunOutcome } from '../sandbox/python-runner';
 import { contextOf, inSpan, recordSpan, setSpanError, SpanKind } from '../tracing/spans';
 import { WebhookDispatcher } from '../webhooks/webhook-dispatcher';
 import { EXECUTION_QUEUE, InjectExecutionQueue } from './execution-queue';
+import { ResultStorage } from './result-storage';
 
 /** The consumer: runs each job in the sandbox, stores its answer and hands async ones to the webhooks. */
 @Injectable()
@@ -23,10 +25,13 @@ export class ExecutionProcessor implements OnModuleInit, BeforeApplicationShutdo
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly webhooks: WebhookDispatcher,
     private readonly metrics: Metrics,
+    private readonly storage: ResultStorage,
   ) {}
 
   onModuleInit(): void {
+    this.queue.on('completed', (job: Job<ExecutionJobData>) => this.expire(job));
     this.queue.on('failed', (job: Job<ExecutionJobData>, error: Error) => {
+      this.expire(job);
       const dispatch = this.onFailed(job, error).finally(() => this.failureDispatches.delete(dispatch));
       this.failureDispatches.add(dispatch);
     });
@@ -102,9 +107,17 @@ export class ExecutionProcessor implements OnModuleInit, BeforeApplicationShutdo
     });
     const timing = { run_time: seconds(outcome.runTimeMs), queue_time: seconds(startedAt - job.timestamp), total_time: seconds(Date.now() - job.timestamp) };
     const result = this.result(job, answer, timing);
-    if (job.data.webhookUrl) await this.webhooks.dispatch(String(job.id), job.data, result);
+    const deliveryBytes = job.data.webhookUrl ? await this.webhooks.dispatch(String(job.id), job.data, result) : 0;
+    await this.storage
+      .count(job.data, jsonBytes(result) + deliveryBytes)
+      .catch((error: Error) => this.logger.warn({ jobId: job.id, reason: error.message }, 'could not count the stored bytes of a result'));
     this.record(job, outcome, answer, timing);
     return result;
+  }
+
+  /** A finished job is kept JOB_TTL_SECONDS from now (Bull alone removes it only when a later job finishes). */
+  private expire(job: Job<ExecutionJobData>): void {
+    this.storage.expire(String(job.id)).catch((error: Error) => this.logger.warn({ jobId: job.id, reason: error.message }, 'could not set the expiry of a finished job'));
   }
 
   /** Runs the job's program; a run the shutdown stopped fails the job instead of answering it. */

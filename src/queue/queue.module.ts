@@ -8,6 +8,7 @@ import { ExecutionProducer } from './execution-producer';
 import { IdempotencyStore } from './idempotency';
 import { JobWaiter } from './job-waiter';
 import { QueueHealth } from './queue-health';
+import { ResultStorage } from './result-storage';
 
 /** The execution queue's producer side, shared by every role; the consumer is ExecutionConsumerModule. */
 @Module({
@@ -25,7 +26,7 @@ import { QueueHealth } from './queue-health';
       }),
     }),
   ],
-  providers: [ExecutionProducer, ExecutionJobs, JobWaiter, QueueHealth, IdempotencyStore],
-  exports: [ExecutionProducer, ExecutionJobs, JobWaiter, QueueHealth, IdempotencyStore, BullModule],
+  providers: [ExecutionProducer, ExecutionJobs, JobWaiter, QueueHealth, IdempotencyStore, ResultStorage],
+  exports: [ExecutionProducer, ExecutionJobs, JobWaiter, QueueHealth, IdempotencyStore, ResultStorage, BullModule],
 })
 export class QueueModule {}

@@ -32,13 +32,13 @@ export class WebhookDispatcher {
   /**
    * Idempotent: the delivery's job id is the execution's, so a re-run job adds no second one. The
    * delivery carries the active trace (the job's span), else the execution's own traceparent.
+   * Returns the bytes of the delivery's data, which holds the answer once more, as Redis stores it.
    */
-  async dispatch(jobId: string, data: ExecutionJobData, result: JobResult): Promise<void> {
+  async dispatch(jobId: string, data: ExecutionJobData, result: JobResult): Promise<number> {
     const traceparent = currentTraceparent() ?? data.traceparent;
-    await this.queue.add(
-      { url: data.webhookUrl!, body: JSON.stringify(webhookPayload(jobId, data, result)), executionJobId: jobId, ...(traceparent && { traceparent }) },
-      this.options(jobId),
-    );
+    const delivery: WebhookJobData = { url: data.webhookUrl!, body: JSON.stringify(webhookPayload(jobId, data, result)), executionJobId: jobId, ...(traceparent && { traceparent }) };
+    await this.queue.add(delivery, this.options(jobId));
+    return Buffer.byteLength(JSON.stringify(delivery));
   }
 
   /**
