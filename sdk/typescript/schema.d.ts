@@ -321,6 +321,24 @@ export interface components {
              */
             max_jobs_per_key: number;
         };
+        /** @description This API key's unexpired results hold `MAX_STORED_BYTES_PER_KEY` bytes or more in Redis; they expire `JOB_TTL_SECONDS` after their jobs ended. */
+        StorageBudget: {
+            /**
+             * @description Names the limit.
+             * @example Storage budget exceeded: this API key's results hold 268500000 bytes (MAX_STORED_BYTES_PER_KEY 268435456); they expire JOB_TTL_SECONDS after their jobs ended
+             */
+            error: string;
+            /**
+             * @description Bytes the key's unexpired results hold (an upper bound).
+             * @example 268500000
+             */
+            stored_bytes: number;
+            /**
+             * @description The `MAX_STORED_BYTES_PER_KEY` in force.
+             * @example 268435456
+             */
+            max_stored_bytes: number;
+        };
         /** @description An error: `error` says what went wrong. */
         ErrorResponse: {
             /**
@@ -631,6 +649,7 @@ export type RequestError = components['schemas']['RequestError'];
 export type JobError = components['schemas']['JobError'];
 export type QueueFull = components['schemas']['QueueFull'];
 export type KeyJobsLimit = components['schemas']['KeyJobsLimit'];
+export type StorageBudget = components['schemas']['StorageBudget'];
 export type ErrorResponse = components['schemas']['ErrorResponse'];
 export type ExecuteResult = components['schemas']['ExecuteResult'];
 export type ExecuteAccepted = components['schemas']['ExecuteAccepted'];
@@ -740,7 +759,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `MAX_QUEUE_LENGTH` jobs are already waiting for a worker (`QueueFull`), the key already has `MAX_JOBS_PER_KEY` jobs in flight (`KeyJobsLimit`), or the key made more than `RATE_LIMIT_PER_MINUTE` requests in a minute (`ErrorResponse`, with `Retry-After`). */
+            /** @description `MAX_QUEUE_LENGTH` jobs are already waiting for a worker (`QueueFull`), the key already has `MAX_JOBS_PER_KEY` jobs in flight (`KeyJobsLimit`), the unexpired results of the key hold `MAX_STORED_BYTES_PER_KEY` bytes (`StorageBudget`), or the key made more than `RATE_LIMIT_PER_MINUTE` requests in a minute (`ErrorResponse`, with `Retry-After`). */
             429: {
                 headers: {
                     /** @description With the rate limit: seconds until the key may send again. */
@@ -748,7 +767,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["QueueFull"] | components["schemas"]["KeyJobsLimit"] | components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["QueueFull"] | components["schemas"]["KeyJobsLimit"] | components["schemas"]["StorageBudget"] | components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description The program exited 0 without a valid result record, e.g. after `os._exit(0)` (`ExecutionError`, `Failed to parse execution result`), or the sandbox or the worker failed (`JobError`). */
@@ -760,7 +779,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExecutionError"] | components["schemas"]["JobError"];
                 };
             };
-            /** @description Redis is unreachable, no worker started the job within `QUEUE_WAIT_SECONDS` (the job was withdrawn), or the job vanished from Redis while the call waited (`The job was lost: ...`; send the request again). */
+            /** @description Redis is unreachable or full (`maxmemory` reached: it refuses writes), no worker started the job within `QUEUE_WAIT_SECONDS` (the job was withdrawn), or the job vanished from Redis while the call waited (`The job was lost: ...`; send the request again). */
             503: {
                 headers: {
                     [name: string]: unknown;

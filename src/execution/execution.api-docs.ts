@@ -29,6 +29,7 @@ import {
   ExecutionErrorDto,
   ExecutionTimeoutDto,
   KeyJobsLimitDto,
+  StorageBudgetDto,
   QueueFullDto,
 } from './dto/execute-response.dto';
 
@@ -62,7 +63,7 @@ const JOB_LINKS = {
 /** The OpenAPI description of POST /v1/code/execute/python (docs/api.md). */
 export function ApiExecutePython(): MethodDecorator {
   return applyDecorators(
-    ApiExtraModels(ExecuteRequestDto, ExecutionErrorDto, RequestErrorDto, JobErrorDto, QueueFullDto, KeyJobsLimitDto, ErrorDto),
+    ApiExtraModels(ExecuteRequestDto, ExecutionErrorDto, RequestErrorDto, JobErrorDto, QueueFullDto, KeyJobsLimitDto, StorageBudgetDto, ErrorDto),
     ApiOperation({
       summary: 'Run Python code',
       description: `Runs \`code\` in a fresh sandbox. \`code\` is the body of a function: a top-level
@@ -118,8 +119,8 @@ link-local or metadata address is refused (400) unless the server allows private
     ApiUnsupportedMediaTypeResponse({ description: UNSUPPORTED_BODY, type: ErrorDto }),
     ApiTooManyRequestsResponse({
       description:
-        '`MAX_QUEUE_LENGTH` jobs are already waiting for a worker (`QueueFull`), the key already has `MAX_JOBS_PER_KEY` jobs in flight (`KeyJobsLimit`), or the key made more than `RATE_LIMIT_PER_MINUTE` requests in a minute (`ErrorResponse`, with `Retry-After`).',
-      schema: { anyOf: [ref(QueueFullDto), ref(KeyJobsLimitDto), ref(ErrorDto)] },
+        '`MAX_QUEUE_LENGTH` jobs are already waiting for a worker (`QueueFull`), the key already has `MAX_JOBS_PER_KEY` jobs in flight (`KeyJobsLimit`), the unexpired results of the key hold `MAX_STORED_BYTES_PER_KEY` bytes (`StorageBudget`), or the key made more than `RATE_LIMIT_PER_MINUTE` requests in a minute (`ErrorResponse`, with `Retry-After`).',
+      schema: { anyOf: [ref(QueueFullDto), ref(KeyJobsLimitDto), ref(StorageBudgetDto), ref(ErrorDto)] },
       headers: RATE_LIMIT_HEADERS,
       examples: EXAMPLES[429],
     }),
@@ -130,7 +131,7 @@ link-local or metadata address is refused (400) unless the server allows private
       examples: EXAMPLES[500],
     }),
     ApiServiceUnavailableResponse({
-      description: 'Redis is unreachable, no worker started the job within `QUEUE_WAIT_SECONDS` (the job was withdrawn), or the job vanished from Redis while the call waited (`The job was lost: ...`; send the request again).',
+      description: 'Redis is unreachable or full (`maxmemory` reached: it refuses writes), no worker started the job within `QUEUE_WAIT_SECONDS` (the job was withdrawn), or the job vanished from Redis while the call waited (`The job was lost: ...`; send the request again).',
       type: JobErrorDto,
       examples: EXAMPLES[503],
     }),

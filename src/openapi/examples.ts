@@ -172,6 +172,14 @@ export const EXECUTE_RESPONSE_EXAMPLES = {
       summary: 'This API key has MAX_JOBS_PER_KEY jobs in flight',
       value: { error: 'Too many jobs in flight for this API key: 4 (MAX_JOBS_PER_KEY 4)', jobs_in_flight: 4, max_jobs_per_key: 4 },
     },
+    storage_budget: {
+      summary: "This API key's stored results hold MAX_STORED_BYTES_PER_KEY",
+      value: {
+        error: "Storage budget exceeded: this API key's results hold 268500000 bytes (MAX_STORED_BYTES_PER_KEY 268435456); they expire JOB_TTL_SECONDS after their jobs ended",
+        stored_bytes: 268500000,
+        max_stored_bytes: 268435456,
+      },
+    },
     rate_limit: RATE_LIMITED,
   },
   500: {
@@ -183,6 +191,7 @@ export const EXECUTE_RESPONSE_EXAMPLES = {
   },
   503: {
     redis: { summary: 'Redis unreachable', value: { error: 'Queue unavailable: Redis is not reachable' } },
+    redis_full: { summary: 'Redis full (maxmemory)', value: { error: 'Queue unavailable: Redis is full (maxmemory reached); try again later' } },
     no_worker: {
       summary: 'No worker started the job in time',
       value: { error: 'No worker started the job within 300 seconds', job_id: JOB_ID },

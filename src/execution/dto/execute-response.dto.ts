@@ -180,3 +180,23 @@ export class KeyJobsLimitDto {
   @ApiProperty({ type: 'integer', description: 'The `MAX_JOBS_PER_KEY` in force.', example: 4 })
   max_jobs_per_key!: number;
 }
+
+/** 429: the API key's stored results hold `MAX_STORED_BYTES_PER_KEY`. */
+@ApiSchema({
+  name: 'StorageBudget',
+  description: "This API key's unexpired results hold `MAX_STORED_BYTES_PER_KEY` bytes or more in Redis; they expire `JOB_TTL_SECONDS` after their jobs ended.",
+})
+export class StorageBudgetDto {
+  @ApiProperty({
+    type: String,
+    description: 'Names the limit.',
+    example: "Storage budget exceeded: this API key's results hold 268500000 bytes (MAX_STORED_BYTES_PER_KEY 268435456); they expire JOB_TTL_SECONDS after their jobs ended",
+  })
+  error!: string;
+
+  @ApiProperty({ type: 'integer', description: "Bytes the key's unexpired results hold (an upper bound).", example: 268500000 })
+  stored_bytes!: number;
+
+  @ApiProperty({ type: 'integer', description: 'The `MAX_STORED_BYTES_PER_KEY` in force.', example: 268435456 })
+  max_stored_bytes!: number;
+}

@@ -24,6 +24,7 @@ from .runtime_limits import RuntimeLimits
 from .runtime_network import RuntimeNetwork
 from .runtime_package import RuntimePackage
 from .runtime_python import RuntimePython
+from .storage_budget import StorageBudget
 from .webhook_redelivery import WebhookRedelivery
 from .webhook_redelivery_message import WebhookRedeliveryMessage
 from .webhook_state import WebhookState
@@ -54,6 +55,7 @@ __all__ = (
     "RuntimeNetwork",
     "RuntimePackage",
     "RuntimePython",
+    "StorageBudget",
     "WebhookRedelivery",
     "WebhookRedeliveryMessage",
     "WebhookState",

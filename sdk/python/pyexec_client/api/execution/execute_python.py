@@ -15,6 +15,7 @@ from ...models.job_error import JobError
 from ...models.key_jobs_limit import KeyJobsLimit
 from ...models.queue_full import QueueFull
 from ...models.request_error import RequestError
+from ...models.storage_budget import StorageBudget
 from ...types import UNSET, Response, Unset
 
 
@@ -47,6 +48,7 @@ def _parse_response(
     | ErrorResponse
     | KeyJobsLimit
     | QueueFull
+    | StorageBudget
     | ExecuteAccepted
     | ExecuteResult
     | ExecutionError
@@ -115,7 +117,7 @@ def _parse_response(
 
     if response.status_code == 429:
 
-        def _parse_response_429(data: object) -> ErrorResponse | KeyJobsLimit | QueueFull:
+        def _parse_response_429(data: object) -> ErrorResponse | KeyJobsLimit | QueueFull | StorageBudget:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
@@ -132,11 +134,19 @@ def _parse_response(
                 return response_429_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_429_type_2 = StorageBudget.from_dict(data)
+
+                return response_429_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
             if not isinstance(data, dict):
                 raise TypeError()
-            response_429_type_2 = ErrorResponse.from_dict(data)
+            response_429_type_3 = ErrorResponse.from_dict(data)
 
-            return response_429_type_2
+            return response_429_type_3
 
         response_429 = _parse_response_429(response.json())
 
@@ -181,6 +191,7 @@ def _build_response(
     | ErrorResponse
     | KeyJobsLimit
     | QueueFull
+    | StorageBudget
     | ExecuteAccepted
     | ExecuteResult
     | ExecutionError
@@ -208,6 +219,7 @@ def sync_detailed(
     | ErrorResponse
     | KeyJobsLimit
     | QueueFull
+    | StorageBudget
     | ExecuteAccepted
     | ExecuteResult
     | ExecutionError
@@ -248,7 +260,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | ErrorResponse | KeyJobsLimit | QueueFull | ExecuteAccepted | ExecuteResult | ExecutionError | JobError | ExecutionError | RequestError | ExecutionTimeout | JobError]
+        Response[ErrorResponse | ErrorResponse | KeyJobsLimit | QueueFull | StorageBudget | ExecuteAccepted | ExecuteResult | ExecutionError | JobError | ExecutionError | RequestError | ExecutionTimeout | JobError]
     """
 
     kwargs = _get_kwargs(
@@ -273,6 +285,7 @@ def sync(
     | ErrorResponse
     | KeyJobsLimit
     | QueueFull
+    | StorageBudget
     | ExecuteAccepted
     | ExecuteResult
     | ExecutionError
@@ -314,7 +327,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | ErrorResponse | KeyJobsLimit | QueueFull | ExecuteAccepted | ExecuteResult | ExecutionError | JobError | ExecutionError | RequestError | ExecutionTimeout | JobError
+        ErrorResponse | ErrorResponse | KeyJobsLimit | QueueFull | StorageBudget | ExecuteAccepted | ExecuteResult | ExecutionError | JobError | ExecutionError | RequestError | ExecutionTimeout | JobError
     """
 
     return sync_detailed(
@@ -334,6 +347,7 @@ async def asyncio_detailed(
     | ErrorResponse
     | KeyJobsLimit
     | QueueFull
+    | StorageBudget
     | ExecuteAccepted
     | ExecuteResult
     | ExecutionError
@@ -374,7 +388,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | ErrorResponse | KeyJobsLimit | QueueFull | ExecuteAccepted | ExecuteResult | ExecutionError | JobError | ExecutionError | RequestError | ExecutionTimeout | JobError]
+        Response[ErrorResponse | ErrorResponse | KeyJobsLimit | QueueFull | StorageBudget | ExecuteAccepted | ExecuteResult | ExecutionError | JobError | ExecutionError | RequestError | ExecutionTimeout | JobError]
     """
 
     kwargs = _get_kwargs(
@@ -397,6 +411,7 @@ async def asyncio(
     | ErrorResponse
     | KeyJobsLimit
     | QueueFull
+    | StorageBudget
     | ExecuteAccepted
     | ExecuteResult
     | ExecutionError
@@ -438,7 +453,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | ErrorResponse | KeyJobsLimit | QueueFull | ExecuteAccepted | ExecuteResult | ExecutionError | JobError | ExecutionError | RequestError | ExecutionTimeout | JobError
+        ErrorResponse | ErrorResponse | KeyJobsLimit | QueueFull | StorageBudget | ExecuteAccepted | ExecuteResult | ExecutionError | JobError | ExecutionError | RequestError | ExecutionTimeout | JobError
     """
 
     return (
