@@ -204,6 +204,22 @@ describe('a fork server whose zygote dies', () => {
     await t.close();
   });
 
+  it('stops a run at its deadline or output cap without the server: every process of the run is gone, the same zygote serves on', async () => {
+    const before = await waitUntil(async () => (zygotePids(t.prefix).length > 0 ? zygotePids(t.prefix) : undefined), 20_000, 'a zygote');
+    const marker = `pyexec-run-stop-${randomBytes(6).toString('hex')}`;
+    const timedOut = await t.execute({ code: `import subprocess\nsubprocess.Popen(["/usr/bin/python3", "-c", "import time; time.sleep(60)", "${marker}"])\nwhile True:\n    pass`, timeout: 2 });
+    expect(timedOut.status).toBe(408);
+    expect(hostProcessesWith(marker)).toEqual([]);
+    const flood = await t.execute({ code: `import subprocess, sys\nsubprocess.Popen(["/usr/bin/python3", "-c", "import time; time.sleep(60)", "${marker}"])\nwhile True:\n    sys.stdout.write("x" * 65536)` });
+    expect(flood.status).toBe(400);
+    expect(flood.body.error).toMatch(/^Output limit/);
+    expect(hostProcessesWith(marker)).toEqual([]);
+    const next = await t.execute({ code: 'import sys\nreturn "pandas" in sys.modules' });
+    expect(next.status).toBe(200);
+    expect(next.body.result).toBe(true);
+    expect(zygotePids(t.prefix)).toEqual(before);
+  });
+
   it('answers the run it was serving with a clear 500, and is rebuilt for the next runs', async () => {
     const before = await waitUntil(async () => (zygotePids(t.prefix).length > 0 ? zygotePids(t.prefix) : undefined), 20_000, 'a zygote');
     const marker = `pyexec-zygote-death-${randomBytes(6).toString('hex')}`;

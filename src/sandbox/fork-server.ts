@@ -76,8 +76,10 @@ function hostPidOf(rootPid: number, jailPid: number): number {
  * One pool slot as a fork server: a long-lived nsjail whose zygote has the harness and the
  * preload list imported, and forks a fresh sandboxed process per run (zygote.py). The service
  * puts each run's process into a cgroup of its own before the run, and removes it after.
- * A run that must be stopped (deadline, output cap, shutdown) stops the whole server; the
- * runner starts a new one.
+ * A run that must be stopped (deadline, output cap) is killed through its cgroup — its pid 1
+ * first, so the kernel kills the rest of its pid namespace — and the server goes on; without
+ * cgroups, or when the run does not end at once, the whole server stops and the runner starts a
+ * new one (as on shutdown).
  */
 export class ForkServer {
   private readonly child: ChildProcess;
@@ -196,7 +198,7 @@ export class ForkServer {
         const name = type === FRAME.stdout ? 'stdout' : 'stderr';
         if (!run[name].push(data) && run.termination === 'exited') {
           run.outputLimitStream = name;
-          this.stop('output_limit');
+          this.stopRun(run, 'output_limit');
         }
         return;
       }
@@ -278,15 +280,36 @@ export class ForkServer {
   }
 
   /**
-   * The deadline: a run in progress stops the server (408). A run already answered whose
-   * process lingers (it closed its output and went on) is killed through its cgroup.
+   * The deadline: a run in progress is stopped (408). A run already answered whose process
+   * lingers (it closed its output and went on) is killed through its cgroup.
    */
   private expire(run: CurrentRun): void {
-    if (run === this.current || !run.cgroup) {
+    if (run === this.current) {
+      this.stopRun(run, 'timeout');
+      return;
+    }
+    if (!run.cgroup) {
       this.stop('timeout');
       return;
     }
     void run.cgroup.remove().catch(() => this.stop('timeout'));
+  }
+
+  /**
+   * Ends the current run as `why` without the server: every process of its cgroup is killed,
+   * so its output ends (D) and its wait status follows (X), answered as `why`. Without a cgroup,
+   * or if its output is not complete within KILL_ESCALATION_MS, the server stops instead.
+   */
+  private stopRun(run: CurrentRun, why: Termination): void {
+    if (!run.cgroup) {
+      this.stop(why);
+      return;
+    }
+    run.termination = why;
+    run.cgroup.kill();
+    setTimeout(() => {
+      if (this.current === run) this.stop(why);
+    }, KILL_ESCALATION_MS).unref();
   }
 
   /**
