@@ -22,7 +22,7 @@ describe('loadConfig', () => {
       maxQueueLength: 0,
       maxOutputBytes: 1_048_576,
       sandboxMemoryMb: 256,
-      webhookMaxAttempts: 35,
+      webhookMaxAttempts: 43,
       webhookRetryBaseMs: 2000,
       webhookRetryMaxMs: 3_600_000,
       webhookAllowPrivateHosts: false,

@@ -279,8 +279,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sandboxUidCount: read.int('SANDBOX_UID_COUNT', 2 * sandboxPoolSize + workerConcurrency + 1, 2 * sandboxPoolSize + 1, 1_000_000),
     maxOutputBytes,
     webhookSecret: read.raw('WEBHOOK_SECRET') ?? null,
-    // With the defaults (2 s base, 1 h cap) the 35th attempt comes 12.1 to 24.1 h after the first (docs/api.md).
-    webhookMaxAttempts: read.int('WEBHOOK_MAX_ATTEMPTS', 35, 1, 100),
+    // With the defaults (2 s base, 1 h cap) the 43rd attempt comes 16.1 to 32.1 h after the first, 24.1 h on average (docs/api.md).
+    webhookMaxAttempts: read.int('WEBHOOK_MAX_ATTEMPTS', 43, 1, 100),
     webhookTimeoutMs: read.int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     webhookRetryBaseMs,
     webhookRetryMaxMs: read.int('WEBHOOK_RETRY_MAX_MS', Math.max(HOUR_MS, webhookRetryBaseMs), webhookRetryBaseMs, 86_400_000),
