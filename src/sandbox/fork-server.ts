@@ -86,6 +86,8 @@ export class ForkServer {
   private readonly log = new CappedOutput(LOG_CAP);
   private inbox: Buffer = Buffer.alloc(0);
   private parked?: Promise<Parked>;
+  /** Run cgroups of ended runs, emptied and reset, for the next runs to park in. */
+  private readonly spareCgroups: RunCgroup[] = [];
   private current?: CurrentRun;
   /** Runs whose output is complete, waiting for their wait status (X), oldest first. */
   private readonly ending: CurrentRun[] = [];
@@ -224,10 +226,10 @@ export class ForkServer {
     }
   }
 
-  /** The parked process goes into a fresh run cgroup with the default limits. */
+  /** The parked process goes into a run cgroup of its own with the default limits: an ended run's, reset, or a new one. */
   private async park(jailPid: number): Promise<Parked> {
     if (this.options.cgroups.mode === 'none') return { cgroup: undefined };
-    const cgroup = await this.options.cgroups.create(`run-${randomUUID()}`, cgroupLimits(this.options.defaultLimits));
+    const cgroup = this.spareCgroups.pop() ?? (await this.options.cgroups.create(`run-${randomUUID()}`, cgroupLimits(this.options.defaultLimits)));
     try {
       const hostPid = hostPidOf(this.child.pid!, jailPid);
       // Moving a process between cgroups can wait on the kernel for milliseconds: off the event loop.
@@ -348,7 +350,10 @@ export class ForkServer {
         run.usage ?? (await run.cgroup?.usage().catch(() => undefined)),
       );
     }
-    await run.cgroup?.remove().catch(() => undefined);
+    if (!run.cgroup) return;
+    // Its namespaces are gone (X), so normally no process is left: the cgroup serves a later run.
+    if (!this.stopping && !this.dead && run.cgroup.reuse()) this.spareCgroups.push(run.cgroup);
+    else await run.cgroup.remove().catch(() => undefined);
   }
 
   private answer(run: CurrentRun, end: Pick<RunOutcome, 'exitCode' | 'signal' | 'record'> & Partial<RunOutcome>, usage?: Partial<RunOutcome>): void {
@@ -383,6 +388,7 @@ export class ForkServer {
     await this.ended;
     const parked = await this.parked?.catch(() => undefined);
     await parked?.cgroup?.remove().catch(() => undefined);
+    await Promise.all(this.spareCgroups.splice(0).map((cgroup) => cgroup.remove().catch(() => undefined)));
     await this.slotCgroup?.remove().catch(() => undefined);
   }
 }

@@ -47,6 +47,26 @@ describe('cgroup v2 driver', () => {
     expect(await run.usage()).toEqual({ oomKilled: true, pidsLimitHit: false });
   });
 
+  it('reuses an empty run cgroup for another run, its counters read from zero again; never one with a process in it', async () => {
+    const { root } = fakeV2Root();
+    const driver = await detectCgroups('pyexec', root);
+    const parent = (driver.describe() as { parent: string }).parent;
+    const run = await driver.create('run-reused', { memoryBytes: 256 * 1024 * 1024, maxPids: 64, cpus: 1 });
+    const runDir = path.join(parent, 'run-reused');
+    writeFileSync(path.join(runDir, 'memory.events'), 'oom_kill 2\n');
+    writeFileSync(path.join(runDir, 'pids.events'), 'max 5\n');
+    writeFileSync(path.join(runDir, 'cgroup.procs'), '4242\n');
+    expect(run.reuse()).toBe(false);
+    expect(await run.usage()).toEqual({ oomKilled: true, pidsLimitHit: true });
+
+    writeFileSync(path.join(runDir, 'cgroup.procs'), '');
+    expect(run.reuse()).toBe(true);
+    expect(await run.usage()).toEqual({ oomKilled: false, pidsLimitHit: false });
+    // The next run's own events count.
+    writeFileSync(path.join(runDir, 'pids.events'), 'max 6\n');
+    expect(await run.usage()).toEqual({ oomKilled: false, pidsLimitHit: true });
+  });
+
   it('says why when the controllers are not delegated', async () => {
     const { root } = fakeV2Root('cpu io');
     const driver = await detectCgroups('pyexec', root);

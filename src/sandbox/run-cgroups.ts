@@ -39,6 +39,12 @@ export interface RunCgroup {
   usage(): Promise<RunUsage>;
   /** SIGKILL to every process in it (the cgroup stays until remove()). */
   kill(): void;
+  /**
+   * Makes an empty cgroup ready for another run with the same limits: its event counters (which
+   * only grow) are read as zero from now on. False, and nothing changed, if a process is still in
+   * it or it is gone. Saves a run the mkdir/rmdir of a cgroup per controller (~1 ms of CPU here).
+   */
+  reuse(): boolean;
   remove(): Promise<void>;
 }
 
@@ -93,6 +99,33 @@ function readCounter(file: string, key: string): number {
   } catch {
     return 0;
   }
+}
+
+/** True when no process is in any of these cgroup directories (false when one cannot be read). */
+function empty(dirs: string[]): boolean {
+  try {
+    return dirs.every((dir) => readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').trim() === '');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The OOM-kill and refused-fork counters of a cgroup, as counts since the last reset (the
+ * kernel's only grow): the one place both drivers' counters are read.
+ */
+function eventCounters(oomFile: string, pidsFile: string): { usage(): RunUsage; reset(): void } {
+  let base = { oom: 0, pids: 0 };
+  const read = () => ({ oom: readCounter(oomFile, 'oom_kill'), pids: readCounter(pidsFile, 'max') });
+  return {
+    usage: () => {
+      const now = read();
+      return { oomKilled: now.oom > base.oom, pidsLimitHit: now.pids > base.pids };
+    },
+    reset: () => {
+      base = read();
+    },
+  };
 }
 
 /** SIGKILL to every process in a cgroup directory. */
@@ -201,13 +234,12 @@ class CgroupV1Driver implements CgroupDriver {
       await Promise.allSettled(all.map(destroy));
       throw error;
     }
+    const counters = eventCounters(path.join(dirs.memory, 'memory.oom_control'), path.join(dirs.pids, 'pids.events'));
     return {
       procsFiles: all.map((dir) => path.join(dir, 'cgroup.procs')),
-      usage: async () => ({
-        oomKilled: readCounter(path.join(dirs.memory, 'memory.oom_control'), 'oom_kill') > 0,
-        pidsLimitHit: readCounter(path.join(dirs.pids, 'pids.events'), 'max') > 0,
-      }),
+      usage: async () => counters.usage(),
       kill: () => killAll(dirs.pids),
+      reuse: () => empty(all) && (counters.reset(), true),
       remove: async () => {
         await Promise.all(all.map(destroy));
       },
@@ -244,13 +276,12 @@ class CgroupV2Driver implements CgroupDriver {
       await destroy(dir).catch(() => undefined);
       throw error;
     }
+    const counters = eventCounters(path.join(dir, 'memory.events'), path.join(dir, 'pids.events'));
     return {
       procsFiles: [path.join(dir, 'cgroup.procs')],
-      usage: async () => ({
-        oomKilled: readCounter(path.join(dir, 'memory.events'), 'oom_kill') > 0,
-        pidsLimitHit: readCounter(path.join(dir, 'pids.events'), 'max') > 0,
-      }),
+      usage: async () => counters.usage(),
       kill: () => killAll(dir),
+      reuse: () => empty([dir]) && (counters.reset(), true),
       remove: () => destroy(dir),
     };
   }
