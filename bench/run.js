@@ -24,10 +24,10 @@
  *       runtime's own interpreter, unsandboxed): service p50 next to the same program bare and
  *       in a cold jail
  *   (c) saturated: `--concurrency` connections for `--saturate-s` seconds: runs/s, p50/p99
+ *   (e2) service RSS after `--rss-total` runs in all (default 10,000; every run above counts)
  *   (f) fairness: key A keeps 4 hostile programs in flight (fork bomb, memory bomb, 2 spinners;
  *       timeout 5 s) while key B sends `return 1` every 200 ms for `--fairness-s` seconds: B's
  *       p50/p99/max and its errors (MAX_JOBS_PER_KEY, docs/operations.md)
- *   (e2) service RSS after `--rss-total` runs in all (default 10,000; every run above counts)
  *
  * Options (each also as an environment variable BENCH_<NAME>, e.g. BENCH_RUNS=300):
  *   --quick             short smoke run (defaults below in brackets)
@@ -659,7 +659,7 @@ function render(r) {
   );
   out.push('');
   const fr = r.fairness;
-  out.push(`(f) fairness: key A ${HOSTILE.length} hostile programs in flight (answered ${JSON.stringify(fr.hostile_statuses)}); key B return 1 every ${fr.gap_ms} ms for ${fr.seconds} s`);
+  out.push(`(f) fairness: key A ${HOSTILE.length} hostile programs in flight (answered ${JSON.stringify(fr.hostile_statuses)}); key B return 1 every ${fr.gap_ms} ms for ${fr.seconds} s; service RSS ${f1(fr.rss_kib.before / 1024)} → ${f1(fr.rss_kib.after / 1024)} MiB`);
   out.push(table([lat('    key B', fr.polite_latency_ms, `max ${f1(fr.polite_max_ms)}, ${fr.polite_errors.length} errors`)], ['', 'n', 'p50', 'p90', 'p99', '']));
   out.push(`    B's slowest (ms: HTTP / queue_time / run_time / total_time): ${fr.polite_slowest.map((x) => [x.ms, x.queue_time_ms, x.run_time_ms, x.total_time_ms].map(f1).join(' / ')).join(', ')}`);
   for (const error of fr.polite_errors.slice(0, 5)) out.push(`    B error: ${error}`);
@@ -809,11 +809,6 @@ async function main() {
     const satRps = sat.times.length / sat.elapsedS;
     log(`    ${f1(satRps)} runs/s (raw cold jails ${f1(rawPar.runs_per_s)})`);
 
-    // (f) fairness between keys.
-    log(`(f) fairness: key A keeps ${HOSTILE.length} hostile programs in flight, key B return 1 every ${FAIRNESS_GAP_MS} ms, ${o.fairnessS} s`);
-    const fair = await fairness(service, o.fairnessS);
-    log(`    B p50 ${f2(fair.polite_latency_ms.p50)} ms, p99 ${f2(fair.polite_latency_ms.p99)} ms, ${fair.polite_errors.length} errors; A answered ${JSON.stringify(fair.hostile_statuses)}`);
-
     // (e2) up to `rssTotal` runs in all.
     const remaining = Math.max(0, o.rssTotal - service.runs);
     log(`(e) ${remaining} more runs to reach ${o.rssTotal}, ${o.concurrency} connections`);
@@ -830,6 +825,15 @@ async function main() {
     const runsTotal = service.runs;
     log(`    RSS after ${runsTotal} runs: ${f1(rssTotal / 1024)} MiB (${f1(remaining / e2S)} runs/s)`);
     const threads = service.threads();
+
+    // (f) fairness between keys, after the RSS readings: hostile programs are not what they are about.
+    log(`(f) fairness: key A keeps ${HOSTILE.length} hostile programs in flight, key B return 1 every ${FAIRNESS_GAP_MS} ms, ${o.fairnessS} s`);
+    const rssBeforeFairness = service.rssKiB();
+    const fair = await fairness(service, o.fairnessS);
+    await sleep(1500);
+    fair.rss_kib = { before: rssBeforeFairness, after: service.rssKiB() };
+    log(`    B p50 ${f2(fair.polite_latency_ms.p50)} ms, p99 ${f2(fair.polite_latency_ms.p99)} ms, ${fair.polite_errors.length} errors; A answered ${JSON.stringify(fair.hostile_statuses)}`);
+
 
     const paced = summary(pacedTimes);
     const b2b = summary(b2bTimes);
