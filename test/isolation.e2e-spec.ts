@@ -160,15 +160,21 @@ describe('one pool slot, run after run', () => {
     const oom = await t.execute({ code: 'import subprocess, sys\nsubprocess.run([sys.executable, "-c", "x = bytearray(600 << 20)"])\nreturn 1' });
     expect(oom.status).toBe(400);
     expect(oom.body.error).toBe('Memory limit of 256 MiB exceeded');
-    const clean = await t.execute({ code: 'return 1' });
-    expect(clean.status).toBe(200);
-    expect(clean.body.result).toBe(1);
+    // A fork server alternates between run cgroups (the next run parks while one runs): three
+    // runs reach the one the OOM was counted in.
+    for (let i = 0; i < 3; i++) {
+      const clean = await t.execute({ code: 'return 1' });
+      expect(clean.status).toBe(200);
+      expect(clean.body.result).toBe(1);
+    }
     const forks = await t.execute({ code: 'import os, sys\nwhile True:\n    try:\n        if os.fork() == 0:\n            import time\n            time.sleep(30)\n    except OSError:\n        sys.exit(1)' });
     expect(forks.status).toBe(400);
     expect(forks.body.error).toBe('Process limit of 64 exceeded');
-    const failing = await t.execute({ code: 'import sys\nsys.exit(3)' });
-    expect(failing.body.exit_code).toBe(3);
-    expect(failing.body.error).not.toMatch(/limit/);
+    for (let i = 0; i < 3; i++) {
+      const failing = await t.execute({ code: 'import sys\nsys.exit(3)' });
+      expect(failing.body.exit_code).toBe(3);
+      expect(failing.body.error).not.toMatch(/limit/);
+    }
   });
 
   it("a run's memory holds nothing of an earlier run: code, env, stdin, files, output or result", async () => {

@@ -25,6 +25,8 @@ const HEADER_BYTES = 5;
 const SLOT_PIDS = 16;
 /** After SIGTERM nsjail kills the jail and removes what it made; SIGKILL only if it hangs. */
 const KILL_ESCALATION_MS = 2000;
+/** How long a run killed through its cgroup may take to end its output before its server is stopped. */
+const RUN_KILL_WAIT_MS = 2000;
 
 interface CurrentRun {
   stdout: CappedOutput;
@@ -36,7 +38,7 @@ interface CurrentRun {
   termination: Termination;
   outputLimitStream?: 'stdout' | 'stderr';
   runTimeMs?: number;
-  /** The cgroup's counters, read when the run's output was complete (its cgroup is removed then). */
+  /** The cgroup's counters, read when the run's output was complete (its processes are killed then). */
   usage?: Partial<RunOutcome>;
   resolve: ((outcome: RunOutcome) => void) | undefined;
 }
@@ -75,9 +77,10 @@ function hostPidOf(rootPid: number, jailPid: number): number {
 /**
  * One pool slot as a fork server: a long-lived nsjail whose zygote has the harness and the
  * preload list imported, and forks a fresh sandboxed process per run (zygote.py). The service
- * puts each run's process into a cgroup of its own before the run, and removes it after.
- * A run that must be stopped (deadline, output cap) is killed through its cgroup — its pid 1
- * first, so the kernel kills the rest of its pid namespace — and the server goes on; without
+ * puts each run's process into a cgroup of its own before the run; after the run it is emptied and
+ * serves a later run. A run that must be stopped (deadline, output cap) is killed through its
+ * cgroup — its pid 1 among the rest, and with pid 1 the kernel kills its whole pid namespace —
+ * and the server goes on; without
  * cgroups, or when the run does not end at once, the whole server stops and the runner starts a
  * new one (as on shutdown).
  */
@@ -291,16 +294,16 @@ export class ForkServer {
       return;
     }
     if (!run.cgroup) {
-      this.stop('timeout');
+      this.stop('timeout', run);
       return;
     }
-    void run.cgroup.remove().catch(() => this.stop('timeout'));
+    void run.cgroup.remove().catch(() => this.stop('timeout', run));
   }
 
   /**
    * Ends the current run as `why` without the server: every process of its cgroup is killed,
    * so its output ends (D) and its wait status follows (X), answered as `why`. Without a cgroup,
-   * or if its output is not complete within KILL_ESCALATION_MS, the server stops instead.
+   * or if it is not answered within RUN_KILL_WAIT_MS, the server stops instead.
    */
   private stopRun(run: CurrentRun, why: Termination): void {
     if (!run.cgroup) {
@@ -310,13 +313,13 @@ export class ForkServer {
     run.termination = why;
     run.cgroup.kill();
     setTimeout(() => {
-      if (this.current === run) this.stop(why);
-    }, KILL_ESCALATION_MS).unref();
+      if (run.resolve) this.stop(why, run);
+    }, RUN_KILL_WAIT_MS).unref();
   }
 
   /**
    * The run's output is complete: its processes have exited or closed it all. Whatever of it is
-   * left is killed now (removing its cgroup), so nothing of a run outlives its answer. A run whose
+   * left is killed now (through its cgroup), so nothing of a run outlives its answer. A run whose
    * harness wrote a record with its exit status is answered at once, before its namespaces are
    * torn down; a signal, or no record, waits for the real wait status (X).
    */
@@ -328,7 +331,7 @@ export class ForkServer {
     } else {
       // No cgroup to kill it through: a run still there a second later stops the server.
       setTimeout(() => {
-        if (this.ending.includes(run)) this.stop('sandbox_error');
+        if (this.ending.includes(run)) this.stop('sandbox_error', run);
       }, 1000).unref();
     }
     const record = run.record.overflowed ? null : parseRecord(run.record.text());
@@ -373,9 +376,12 @@ export class ForkServer {
     });
   }
 
-  /** Stops the server (and the run in it, which ends as `why`). */
-  stop(why: Termination): void {
-    if (this.current && this.current.termination === 'exited') this.current.termination = why;
+  /**
+   * Stops the server. `run` (by default the one in progress) ends as `why`; a run in progress
+   * that is not `run` is not blamed for it: it fails as the server's (500).
+   */
+  stop(why: Termination, run: CurrentRun | undefined = this.current): void {
+    if (run && run.termination === 'exited') run.termination = why;
     if (this.stopping || this.dead) return;
     this.stopping = true;
     this.child.kill('SIGTERM');
