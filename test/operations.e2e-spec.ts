@@ -3,6 +3,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import request from 'supertest';
 import { cleanPrefix, KEY, startTestApp, TestApp, uniquePrefix } from './support/test-app';
+import { redisAnswers } from './support/own-redis';
 import { freePort, metricValue, ServiceProcess } from './support/processes';
 import { waitUntil } from './support/wait';
 import { WebhookReceiver } from './support/webhook-receiver';
@@ -18,20 +19,6 @@ function hostCgroupMode(root = '/sys/fs/cgroup'): 'v1' | 'v2' | 'none' {
   if (existsSync(`${root}/memory/cgroup.procs`) && existsSync(`${root}/pids/cgroup.procs`)) return 'v1';
   if (existsSync(`${root}/cgroup.controllers`)) return 'v2';
   return 'none';
-}
-
-/** Resolves once a Redis on this port answers PING; fails after `timeoutMs`. */
-async function redisAnswers(port: number, timeoutMs = 10_000): Promise<void> {
-  const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  redis.on('error', () => undefined);
-  try {
-    await waitUntil(async () => {
-      if (redis.status !== 'ready') await redis.connect().catch(() => redis.disconnect());
-      return (await redis.ping()) === 'PONG' ? true : undefined;
-    }, timeoutMs, `redis-server on :${port}`);
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /** Sends at once (a supertest request only starts when awaited). */

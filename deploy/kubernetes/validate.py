@@ -420,7 +420,12 @@ def check_pyexec(docs: list) -> None:
             check("API_KEYS" not in env, f"{label}: gets no API_KEYS", f"{label}: a worker needs no API_KEYS; do not hand it the keys")
             concurrency = int_or_none(env.get("WORKER_CONCURRENCY"))
             if check(concurrency is not None, f"{label}: WORKER_CONCURRENCY={concurrency} set explicitly",
-                     f"{label}: set WORKER_CONCURRENCY (its default is the node's CPU count)"):
+                     f"{label}: set WORKER_CONCURRENCY (its default counts the node's CPUs, not the pod's)"):
+                # Fairness (docs/operations.md): one key at its limit leaves slots to the others.
+                per_key = int_or_none(env.get("MAX_JOBS_PER_KEY"))
+                check(per_key is not None and 0 < per_key < concurrency,
+                      f"{label}: MAX_JOBS_PER_KEY={per_key} < WORKER_CONCURRENCY={concurrency}",
+                      f"{label}: set MAX_JOBS_PER_KEY (ConfigMap) between 1 and WORKER_CONCURRENCY - 1, so one key cannot hold every slot of a worker")
                 memory = int_or_none(env.get("SANDBOX_MEMORY_MB")) or 256
                 tmpfs = int_or_none(env.get("SANDBOX_TMPFS_MB")) or 64
                 need = concurrency * (memory + tmpfs) + 256

@@ -233,7 +233,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   // to the others, and alone it can keep every core busy.
   const cores = os.availableParallelism();
   const maxJobsPerKey = read.int('MAX_JOBS_PER_KEY', Math.max(4, cores), 0, 100_000);
-  const workerConcurrency = read.int('WORKER_CONCURRENCY', cores + maxJobsPerKey, 1, 256);
+  const workerConcurrency = read.int('WORKER_CONCURRENCY', Math.min(256, cores + maxJobsPerKey), 1, 256);
   const sandboxMemoryMb = read.int('SANDBOX_MEMORY_MB', 256, 16, 65536);
   const sandboxMaxPids = read.int('SANDBOX_MAX_PIDS', 64, 1, 4096);
   const sandboxCpus = read.int('SANDBOX_CPUS', 1, 1, 64);

@@ -12,8 +12,8 @@ import type { Redis } from 'ioredis';
  * "In flight" for a key = its admitted jobs that have not finished (waiting, running, or being
  * added), kept in a sorted set per key. The script drops a member whose job has finished (its
  * hash has `finishedOn`: completed or failed) or never appeared / is gone (no hash after
- * RESERVATION_TTL_MS), so the count heals itself whatever process died where. The per-key
- * check comes first only when the queue has room: a full queue answers as a full queue.
+ * RESERVATION_TTL_MS), so the count heals itself whatever process died where. The queue is
+ * checked first: a full queue answers as a full queue, whatever the key holds.
  */
 const ADMIT_SCRIPT = `
 local maxWaiting = tonumber(ARGV[1])
