@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { hostProcessesWith } from './support/host-processes';
 import { startTestApp, TestApp } from './support/test-app';
 import { waitUntil } from './support/wait';
@@ -31,6 +31,17 @@ function zygotePids(group: string): number[] {
     }
   }
   return pids;
+}
+
+/** Empty run-* cgroup directories of the app whose cgroups are under `group`, in every controller (cgroup v1). */
+function emptyRunCgroups(group: string): string[] {
+  return ['memory', 'pids', 'cpu'].flatMap((controller) => {
+    const groupDir = `/sys/fs/cgroup/${controller}/${group}`;
+    return readdirSync(groupDir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .flatMap((instance) => readdirSync(`${groupDir}/${instance.name}`).filter((name) => name.startsWith('run-')).map((name) => `${groupDir}/${instance.name}/${name}`))
+      .filter((dir) => readFileSync(`${dir}/cgroup.procs`, 'utf8').trim() === '');
+  });
 }
 
 describe('cross-run isolation', () => {
@@ -238,6 +249,19 @@ describe('a fork server whose zygote dies', () => {
     const next = await t.execute({ code: 'import sys\nreturn "pandas" in sys.modules' });
     expect(next.status).toBe(200);
     expect(next.body.result).toBe(true);
+    expect(zygotePids(t.prefix)).toEqual(before);
+  });
+
+  it("serves on when the emptied run cgroups it keeps for reuse are removed under it (another service process's boot sweep)", async () => {
+    const before = await waitUntil(async () => (zygotePids(t.prefix).length > 0 ? zygotePids(t.prefix) : undefined), 20_000, 'a zygote');
+    for (let i = 0; i < 3; i++) expect((await t.execute({ code: 'return 1' })).status).toBe(200);
+    const spares = await waitUntil(async () => (emptyRunCgroups(t.prefix).length > 0 ? emptyRunCgroups(t.prefix) : undefined), 5000, 'an emptied run cgroup');
+    for (const dir of spares) rmdirSync(dir);
+    for (let i = 0; i < 3; i++) {
+      const res = await t.execute({ code: 'return 2' });
+      expect(res.status).toBe(200);
+      expect(res.body.result).toBe(2);
+    }
     expect(zygotePids(t.prefix)).toEqual(before);
   });
 

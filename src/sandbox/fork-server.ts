@@ -229,20 +229,33 @@ export class ForkServer {
     }
   }
 
-  /** The parked process goes into a run cgroup of its own with the default limits: an ended run's, reset, or a new one. */
+  /**
+   * The parked process goes into a run cgroup of its own with the default limits: an ended run's,
+   * reset, or a new one. A spare that is gone (another service process on the host swept it as
+   * stale at its boot: it was empty for a minute) is removed once the process is in another.
+   */
   private async park(jailPid: number): Promise<Parked> {
     if (this.options.cgroups.mode === 'none') return { cgroup: undefined };
-    const cgroup = this.spareCgroups.pop() ?? (await this.options.cgroups.create(`run-${randomUUID()}`, cgroupLimits(this.options.defaultLimits)));
+    const hostPid = hostPidOf(this.child.pid!, jailPid);
+    const unusable: RunCgroup[] = [];
     try {
-      const hostPid = hostPidOf(this.child.pid!, jailPid);
-      // Moving a process between cgroups can wait on the kernel for milliseconds: off the event loop.
-      await Promise.all(cgroup.procsFiles.map((file) => writeFile(file, String(hostPid))));
-      return { cgroup };
-    } catch (error) {
-      await cgroup.remove().catch(() => undefined);
-      throw error;
+      for (;;) {
+        const spare = this.spareCgroups.pop();
+        const cgroup = spare ?? (await this.options.cgroups.create(`run-${randomUUID()}`, cgroupLimits(this.options.defaultLimits)));
+        try {
+          // Moving a process between cgroups can wait on the kernel for milliseconds: off the event loop.
+          await Promise.all(cgroup.procsFiles.map((file) => writeFile(file, String(hostPid))));
+          return { cgroup };
+        } catch (error) {
+          unusable.push(cgroup);
+          if (!spare) throw error;
+        }
+      }
+    } finally {
+      await Promise.all(unusable.map((cgroup) => cgroup.remove().catch(() => undefined)));
     }
   }
+
 
   /** Hands a program to the parked process (the caller claimed the ready server: busy) and waits for its end. */
   async run(request: RunRequest): Promise<RunOutcome> {
