@@ -357,6 +357,23 @@ describe('containment suite', () => {
       expect(res.body.exit_code).toBe(159);
     });
 
+    it('a system call not on the allowlist answers ENOSYS (modify_ldt, personality, legacy AIO, fanotify, syslog, clone3)', async () => {
+      // x86-64 numbers: modify_ldt 154, personality 135, io_setup 206, fanotify_init 300, syslog 103, clone3 435.
+      const calls = { modify_ldt: [154, 0, 0, 0], personality: [135, 0xffffffff], io_setup: [206, 1, 0], fanotify_init: [300, 0, 0], syslog: [103, 3, 0, 0], clone3: [435, 0, 0] };
+      const code = [
+        'import ctypes',
+        'libc = ctypes.CDLL(None, use_errno=True)',
+        'out = {}',
+        `for name, args in ${JSON.stringify(calls)}.items():`,
+        '    ctypes.set_errno(0)',
+        '    out[name] = [libc.syscall(*[ctypes.c_long(a) for a in args]), ctypes.get_errno()]',
+        'return out',
+      ].join('\n');
+      const res = await run(code);
+      expect(res.status).toBe(200);
+      for (const name of Object.keys(calls)) expect([name, res.body.result[name]]).toEqual([name, [-1, 38]]);
+    });
+
     it('the environment holds no secret of the host', async () => {
       const res = await run('import os\nreturn sorted(os.environ)');
       expect(res.status).toBe(200);

@@ -48,7 +48,9 @@ describe('buildNsjailArgs', () => {
 
   it('applies the seccomp policy and gives multiprocessing a small /dev/shm', () => {
     const args = buildNsjailArgs(settings, all, 5, 'pass');
-    expect(valuesOf(args, '--seccomp_string')[0]).toMatch(/KILL_PROCESS \{ ptrace/);
+    const [policy] = valuesOf(args, '--seccomp_string');
+    expect(policy).toMatch(/KILL_PROCESS \{ ptrace/);
+    expect(policy).toMatch(/USE pyexec DEFAULT ERRNO\(38\)$/);
     expect(valuesOf(args, '--mount')).toEqual(expect.arrayContaining([expect.stringMatching(/^none:\/dev\/shm:tmpfs:size=8388608,/)]));
   });
 

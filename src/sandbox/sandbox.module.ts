@@ -10,6 +10,7 @@ import { ForkServerRunner } from './fork-server-runner';
 import { NsjailRunner } from './nsjail-runner';
 import { PYTHON_RUNNER, PythonRunner, RunLimits } from './python-runner';
 import { SandboxMonitor } from './sandbox-monitor';
+import { ALLOWED_SYSCALL_COUNT } from './seccomp-policy';
 import { CgroupDriver, detectCgroups } from './run-cgroups';
 import { SANDBOX_STATUS, SandboxStatus } from './sandbox-status';
 
@@ -35,7 +36,7 @@ function describeLimits(config: AppConfig, cgroups: CgroupDriver): SandboxStatus
       config.egressAllowedHosts.length > 0
         ? `private network namespace; seccomp allows AF_UNIX sockets only, and TCP to the loopback egress forwarder for runs with network: true (egress to ${egressHostList(config).join(', ')})`
         : 'private network namespace; seccomp allows AF_UNIX sockets only; egress off',
-    syscalls: 'seccomp policy (namespaces, mount, ptrace, bpf, io_uring, keyrings, modules, ... denied)',
+    syscalls: `seccomp allowlist of ${ALLOWED_SYSCALL_COUNT} system calls, every other one ENOSYS (namespaces, mount, ptrace, bpf, modules killed; io_uring, keyrings, perf refused)`,
     identity: 'uid/gid 99999, no capabilities',
   };
   if (cgroups.mode === 'none') {

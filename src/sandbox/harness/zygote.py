@@ -30,8 +30,8 @@ CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 0x4000, 0x40000
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, PR_CAP_AMBIENT = 1, 4, 24, 38, 22, 47
 PR_CAP_AMBIENT_CLEAR_ALL, SECCOMP_MODE_FILTER = 4, 2
-SCMP_ACT_ALLOW, SCMP_ACT_KILL_PROCESS, SCMP_FLTATR_ACT_BADARCH = 0x7FFF0000, 0x80000000, 2
-SCMP_CMP = {"ne": 1, "masked_eq": 7}
+SCMP_ACT_ALLOW, SCMP_ACT_KILL_PROCESS, SCMP_ACT_ERRNO, SCMP_FLTATR_ACT_BADARCH = 0x7FFF0000, 0x80000000, 0x00050000, 2
+SCMP_CMP = {"ne": 1, "eq": 4, "masked_eq": 7}
 HEADER = struct.Struct(">IB")
 
 libc = ctypes.CDLL(None, use_errno=True)
@@ -62,7 +62,7 @@ def check(result, what):
         raise OSError(ctypes.get_errno(), "%s failed: %s" % (what, os.strerror(ctypes.get_errno())))
 
 
-def compile_seccomp(rules):
+def compile_seccomp(policy):
     """The runs' seccomp policy as BPF, compiled once with libseccomp; applied per run (install_seccomp)."""
     seccomp = ctypes.CDLL("libseccomp.so.2", use_errno=True)
     seccomp.seccomp_init.restype = ctypes.c_void_p
@@ -72,27 +72,28 @@ def compile_seccomp(rules):
     seccomp.seccomp_rule_add_array.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint, ctypes.POINTER(ArgCmp)]
     seccomp.seccomp_export_bpf.argtypes = [ctypes.c_void_p, ctypes.c_int]
     seccomp.seccomp_release.argtypes = [ctypes.c_void_p]
-    ctx = seccomp.seccomp_init(SCMP_ACT_ALLOW)
+    # An allowlist: what no rule names answers the default errno.
+    ctx = seccomp.seccomp_init(SCMP_ACT_ERRNO | policy["default_errno"])
     if not ctx:
         raise OSError("seccomp_init failed")
     try:
         # Any other architecture (the i386 ABI) is killed, as kafel's filter does.
         check(seccomp.seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS), "seccomp_attr_set")
-        for rule in rules:
-            action = SCMP_ACT_KILL_PROCESS if rule["action"] == "kill" else 0x00050000 | (rule["action"] & 0xFFFF)
-            conditions = rule.get("conditions") or [None]
+        for rule in policy["rules"]:
+            action = {"allow": SCMP_ACT_ALLOW, "kill": SCMP_ACT_KILL_PROCESS}.get(rule["action"])
+            if action is None:
+                action = SCMP_ACT_ERRNO | (rule["action"] & 0xFFFF)
+            # Each list of conditions is a rule of its own (all of a list must hold).
+            alternatives = rule.get("conditions") or [[]]
             for name in rule["syscalls"]:
                 number = seccomp.seccomp_syscall_resolve_name(name.encode())
                 if number < 0:
                     raise OSError("unknown system call %s" % name)
-                for condition in conditions:
-                    args = (ArgCmp * 1)()
-                    count = 0
-                    if condition is not None:
-                        arg, op, datum_a, datum_b = condition
-                        args[0] = ArgCmp(arg, SCMP_CMP[op], datum_a, datum_b)
-                        count = 1
-                    check(seccomp.seccomp_rule_add_array(ctx, action, number, count, args), "seccomp_rule_add %s" % name)
+                for conditions in alternatives:
+                    args = (ArgCmp * max(1, len(conditions)))()
+                    for i, (arg, op, datum_a, datum_b) in enumerate(conditions):
+                        args[i] = ArgCmp(arg, SCMP_CMP[op], datum_a, datum_b)
+                    check(seccomp.seccomp_rule_add_array(ctx, action, number, len(conditions), args), "seccomp_rule_add %s" % name)
         read_end, write_end = os.pipe()
         try:
             check(seccomp.seccomp_export_bpf(ctx, write_end), "seccomp_export_bpf")
