@@ -182,10 +182,12 @@ describe('containment suite', () => {
       });
       afterAll(() => redis.disconnect());
 
-      /** The answer's JSON bytes and MEMORY USAGE of its job's hash, which also holds the request. */
+      /** The answer's JSON bytes and MEMORY USAGE of its job's hash (which holds the request) and of its result's key. */
       async function measured(res: { body: Record<string, unknown> }, label: string): Promise<{ answer: number; entry: number }> {
         const answer = jsonBytes(res.body);
-        const entry = Number(await redis.call('MEMORY', 'USAGE', `${t.prefix}:python-execution:${String(res.body.job_id)}`, 'SAMPLES', '0'));
+        const jobKey = `${t.prefix}:python-execution:${String(res.body.job_id)}`;
+        const usage = async (key: string) => Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
+        const entry = (await usage(jobKey)) + (await usage(`${jobKey}:result`));
         console.log(`[containment] ${label}: answer ${answer} bytes, Redis entry ${entry} bytes (answerBound ${bound})`);
         // Redis's allocator rounds a large value up to its size class (at most 25 %).
         expect(answer).toBeLessThanOrEqual(bound);

@@ -88,11 +88,20 @@ describe('retention and the storage budget per API key (MAX_STORED_BYTES_PER_KEY
   it("counts each key's stored results, expires finished jobs after JOB_TTL_SECONDS, and answers 429 past the budget", async () => {
     const first = await t.execute(print(600_000));
     expect(first.status).toBe(200);
-    // Exact retention: the finished job's hash expires JOB_TTL_SECONDS after it ended.
+    // Exact retention: the finished job's hash expires JOB_TTL_SECONDS after it ended; its result,
+    // stored once in its own key, a minute later. Bull's return value only points at it.
     const jobKey = `${t.prefix}:python-execution:${first.body.job_id}`;
     const ttl = await redis.pttl(jobKey);
     expect(ttl).toBeGreaterThan(3_500_000);
     expect(ttl).toBeLessThanOrEqual(3_600_000);
+    const resultTtl = await redis.pttl(`${jobKey}:result`);
+    expect(resultTtl).toBeGreaterThan(ttl);
+    expect(resultTtl).toBeLessThanOrEqual(3_660_000);
+    const stored = JSON.parse((await redis.get(`${jobKey}:result`))!);
+    expect(stored).toMatchObject({ status: 200, kind: 'ok', body: { job_id: first.body.job_id } });
+    expect(stored.body.stdout).toBe(first.body.stdout);
+    expect(JSON.parse((await redis.hget(jobKey, 'returnvalue'))!)).toEqual({ status: 200, kind: 'ok', bytes: Buffer.byteLength(JSON.stringify(stored)) });
+    expect(Number(await redis.hstrlen(jobKey, 'returnvalue'))).toBeLessThan(100);
     // Self-healing counters: each expires on its own, at most a bucket (TTL/24) and 5 min after its results.
     const counters = await redis.keys(`${t.prefix}:python-execution:stored-bytes:*`);
     expect(counters.length).toBe(2); // this key's and all keys'
@@ -119,10 +128,10 @@ describe('retention and the storage budget per API key (MAX_STORED_BYTES_PER_KEY
     expect(other.status).toBe(200);
 
     const metrics = await (await fetch(`${t.url}/metrics`)).text();
-    const stored = Number(/^pyexec_stored_result_bytes (\d+)$/m.exec(metrics)?.[1]);
-    expect(stored).toBeGreaterThan(1_200_000);
+    const storedTotal = Number(/^pyexec_stored_result_bytes (\d+)$/m.exec(metrics)?.[1]);
+    expect(storedTotal).toBeGreaterThan(1_200_000);
     const perKey = [...metrics.matchAll(/^pyexec_result_bytes_total\{key="[^"]+"\} (\d+)$/gm)].map((match) => Number(match[1]));
-    expect(perKey.reduce((sum, bytes) => sum + bytes, 0)).toBe(stored);
+    expect(perKey.reduce((sum, bytes) => sum + bytes, 0)).toBe(storedTotal);
     expect(metrics).toMatch(/^pyexec_executions_total\{outcome="rejected",key="[^"]+"\} 2$/m);
   }, 60_000);
 });

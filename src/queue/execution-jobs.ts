@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bull';
 import { ExecutionJobData, JobResult } from '../contract/job';
 import { InjectExecutionQueue } from './execution-queue';
-import { JobEnding } from './job-waiter';
+import { completedEnding, JobEnding } from './job-waiter';
+import { ResultStorage } from './result-storage';
 import { redisCall } from './redis-call';
 
 /** A job as job status shows it. */
@@ -21,13 +22,16 @@ export interface ExecutionJobSnapshot {
 /** Reads jobs of the queue: for job status, and for a waiter whose bounded wait ran out. */
 @Injectable()
 export class ExecutionJobs {
-  constructor(@InjectExecutionQueue() private readonly queue: Queue) {}
+  constructor(
+    @InjectExecutionQueue() private readonly queue: Queue,
+    private readonly results: ResultStorage,
+  ) {}
 
   /** How a job ended, read once; null while it has not. */
   async endingOf(jobId: string): Promise<JobEnding | null> {
     const job = await redisCall(this.queue, () => this.queue.getJob(jobId));
     if (!job) return null;
-    if ((await job.isCompleted()) && job.returnvalue) return { kind: 'completed', result: job.returnvalue as JobResult };
+    if (await job.isCompleted()) return completedEnding(await redisCall(this.queue, () => this.results.resultOf(jobId, job.returnvalue)));
     if (await job.isFailed()) return { kind: 'failed', reason: job.failedReason ?? 'unknown' };
     return null;
   }
@@ -48,7 +52,7 @@ export class ExecutionJobs {
       jobId,
       data: job.data,
       queueState,
-      result: queueState === 'completed' ? (job.returnvalue as JobResult) : undefined,
+      result: queueState === 'completed' ? ((await redisCall(this.queue, () => this.results.resultOf(jobId, job!.returnvalue))) ?? undefined) : undefined,
       failedReason: queueState === 'failed' ? (job.failedReason ?? 'unknown') : undefined,
       createdAt: job.timestamp,
       startedAt: job.processedOn ?? undefined,

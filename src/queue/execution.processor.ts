@@ -3,14 +3,13 @@ import type { Job, Queue } from 'bull';
 import { TIMED_OUT, within } from '../common/deadline';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Answer, answerOf, failedJobAnswer } from '../contract/answer';
-import { jsonBytes } from '../contract/answer-size';
 import { ExecutionJobData, JobResult, JobTiming, seconds } from '../contract/job';
 import { Metrics } from '../metrics/metrics.service';
 import { PYTHON_RUNNER, PythonRunner, RunOutcome } from '../sandbox/python-runner';
 import { contextOf, inSpan, recordSpan, setSpanError, SpanKind } from '../tracing/spans';
 import { WebhookDispatcher } from '../webhooks/webhook-dispatcher';
 import { EXECUTION_QUEUE, InjectExecutionQueue } from './execution-queue';
-import { ResultStorage } from './result-storage';
+import { ResultStorage, StoredResultRef } from './result-storage';
 
 /** The consumer: runs each job in the sandbox, stores its answer and hands async ones to the webhooks. */
 @Injectable()
@@ -72,7 +71,7 @@ export class ExecutionProcessor implements OnModuleInit, BeforeApplicationShutdo
    * `queue wait` span from the add to now, then the `job` span (CONSUMER) holding the `sandbox run`
    * and the webhook's dispatch.
    */
-  handle(job: Job<ExecutionJobData>): Promise<JobResult> {
+  handle(job: Job<ExecutionJobData>): Promise<StoredResultRef> {
     const startedAt = Date.now();
     const parent = contextOf(job.data.traceparent);
     const jobId = String(job.id);
@@ -92,7 +91,7 @@ export class ExecutionProcessor implements OnModuleInit, BeforeApplicationShutdo
     });
   }
 
-  private async handleNow(job: Job<ExecutionJobData>, startedAt: number): Promise<JobResult> {
+  private async handleNow(job: Job<ExecutionJobData>, startedAt: number): Promise<StoredResultRef> {
     this.metrics.queueWait.observe((startedAt - job.timestamp) / 1000);
     const outcome = await inSpan('sandbox run', { attributes: { 'pyexec.timeout_seconds': job.data.timeout } }, async (span) => {
       const ran = await this.run(job);
@@ -107,12 +106,14 @@ export class ExecutionProcessor implements OnModuleInit, BeforeApplicationShutdo
     });
     const timing = { run_time: seconds(outcome.runTimeMs), queue_time: seconds(startedAt - job.timestamp), total_time: seconds(Date.now() - job.timestamp) };
     const result = this.result(job, answer, timing);
-    const deliveryBytes = job.data.webhookUrl ? await this.webhooks.dispatch(String(job.id), job.data, result) : 0;
-    await this.storage
-      .count(job.data, jsonBytes(result) + deliveryBytes)
-      .catch((error: Error) => this.logger.warn({ jobId: job.id, reason: error.message }, 'could not count the stored bytes of a result'));
+    // Stored before the webhook is queued, so a delivery never carries an answer the job lacks.
+    const stored = await this.storage.save(String(job.id), job.data, result);
+    if (job.data.webhookUrl) {
+      const copy = await this.webhooks.dispatch(String(job.id), job.data, result);
+      await this.storage.countCopy(job.data, copy).catch((error: Error) => this.logger.warn({ jobId: job.id, reason: error.message }, 'could not count the webhook copy of a result'));
+    }
     this.record(job, outcome, answer, timing);
-    return result;
+    return stored;
   }
 
   /** A finished job is kept JOB_TTL_SECONDS from now (Bull alone removes it only when a later job finishes). */

@@ -2,6 +2,7 @@ import type { Queue } from 'bull';
 import { EventEmitter } from 'node:events';
 import type { JobResult } from '../contract/job';
 import { JobEnding, JobWaiter } from './job-waiter';
+import type { ResultStorage } from './result-storage';
 
 /** Stands in for the Bull queue: `on`, and the 'registered:global:*' events Bull emits once it subscribed. */
 class FakeQueue extends EventEmitter {
@@ -12,6 +13,12 @@ class FakeQueue extends EventEmitter {
 }
 
 const result: JobResult = { status: 200, kind: 'ok', body: { result: 1 }, timing: { run_time: 0.01, queue_time: 0, total_time: 0.01 } };
+const resultB: JobResult = { ...result, body: { result: 'b' } };
+/** Stands in for ResultStorage: the stored results of job-1, b and shared; none of other jobs. */
+const stored = new Map([['job-1', result], ['b', resultB], ['shared', result]]);
+const results = { resultOf: (jobId: string) => Promise.resolve(stored.get(jobId) ?? null) } as unknown as ResultStorage;
+/** Bull's return value of a completed job: a reference to its stored result. */
+const ref = JSON.stringify({ status: 200, kind: 'ok', bytes: 80 });
 
 /** Whether a promise has settled yet, without waiting for it. */
 async function peek<T>(promise: Promise<T>): Promise<T | 'pending'> {
@@ -25,7 +32,7 @@ describe('JobWaiter', () => {
   beforeEach(async () => {
     jest.useFakeTimers();
     queue = new FakeQueue();
-    waiter = new JobWaiter(queue as unknown as Queue);
+    waiter = new JobWaiter(queue as unknown as Queue, results);
     const init = waiter.onModuleInit();
     queue.registered();
     await init;
@@ -34,7 +41,7 @@ describe('JobWaiter', () => {
 
   it('onModuleInit resolves only once both global subscriptions are registered', async () => {
     const other = new FakeQueue();
-    const init = new JobWaiter(other as unknown as Queue).onModuleInit();
+    const init = new JobWaiter(other as unknown as Queue, results).onModuleInit();
     other.emit('registered:global:completed');
     expect(await peek(init)).toBe('pending');
     other.emit('registered:global:failed');
@@ -43,11 +50,17 @@ describe('JobWaiter', () => {
     expect(other.listenerCount('global:failed')).toBe(1);
   });
 
-  it('settles from global:completed with the parsed result', async () => {
+  it('settles from global:completed with the result read from its key', async () => {
     const ending = waiter.expect('job-1');
     expect(await peek(ending)).toBe('pending');
-    queue.emit('global:completed', 'job-1', JSON.stringify(result));
+    queue.emit('global:completed', 'job-1', ref);
     await expect(ending).resolves.toEqual<JobEnding>({ kind: 'completed', result });
+  });
+
+  it('settles as failed when the completed job has no result', async () => {
+    const ending = waiter.expect('job-3');
+    queue.emit('global:completed', 'job-3', ref);
+    await expect(ending).resolves.toEqual<JobEnding>({ kind: 'failed', reason: 'its result is missing from Redis' });
   });
 
   it('settles from global:failed with the reason', async () => {
@@ -59,12 +72,12 @@ describe('JobWaiter', () => {
   it('settles each waiter from its own job only, once', async () => {
     const first = waiter.expect('a');
     const second = waiter.expect('b');
-    queue.emit('global:completed', 'b', JSON.stringify({ ...result, body: { result: 'b' } }));
+    queue.emit('global:completed', 'b', ref);
     expect(await peek(first)).toBe('pending');
     expect(await second).toMatchObject({ kind: 'completed', result: { body: { result: 'b' } } });
     // A second event for the same job finds no waiter any more.
     const parse = jest.spyOn(JSON, 'parse');
-    queue.emit('global:completed', 'b', JSON.stringify(result));
+    queue.emit('global:completed', 'b', ref);
     expect(parse).not.toHaveBeenCalled();
     parse.mockRestore();
     queue.emit('global:failed', 'a', 'gone');
@@ -92,7 +105,7 @@ describe('JobWaiter', () => {
     const second = waiter.expect('shared');
     const third = waiter.expect('shared');
     waiter.forget('shared', third);
-    queue.emit('global:completed', 'shared', JSON.stringify(result));
+    queue.emit('global:completed', 'shared', ref);
     expect(await first).toEqual({ kind: 'completed', result });
     expect(await second).toEqual({ kind: 'completed', result });
     expect(await peek(third)).toBe('pending');
@@ -103,7 +116,7 @@ describe('JobWaiter', () => {
     waiter.forget('job-3');
     const parse = jest.spyOn(JSON, 'parse');
     try {
-      queue.emit('global:completed', 'job-3', JSON.stringify(result));
+      queue.emit('global:completed', 'job-3', ref);
       queue.emit('global:failed', 'job-3', 'late');
       expect(parse).not.toHaveBeenCalled();
     } finally {

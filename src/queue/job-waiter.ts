@@ -3,13 +3,20 @@ import type { Queue } from 'bull';
 import { once } from 'node:events';
 import { JobResult } from '../contract/job';
 import { InjectExecutionQueue } from './execution-queue';
+import { ResultStorage } from './result-storage';
 
 /** How a job ended: the worker stored its result, or failed it. */
 export type JobEnding = { kind: 'completed'; result: JobResult } | { kind: 'failed'; reason: string };
 
+/** The ending of a completed job: its result, or a failure when the result is missing (deleted, or lost with Redis's memory). */
+export function completedEnding(result: JobResult | null): JobEnding {
+  return result ? { kind: 'completed', result } : { kind: 'failed', reason: 'its result is missing from Redis' };
+}
+
 /**
  * One process-wide listener on the queue's global completion events, registered before any
- * job is added, resolving waiters by job id. (job.finished() subscribes too late and falls
+ * job is added, resolving waiters by job id; a completed job's result is read from its own key
+ * (the event carries only a small reference). (job.finished() subscribes too late and falls
  * back to a 5-second poll.)
  */
 @Injectable()
@@ -18,7 +25,10 @@ export class JobWaiter implements OnModuleInit {
   private readonly waiters = new Map<string, Set<(ending: JobEnding) => void>>();
   private readonly resolvers = new WeakMap<Promise<JobEnding>, (ending: JobEnding) => void>();
 
-  constructor(@InjectExecutionQueue() private readonly queue: Queue) {}
+  constructor(
+    @InjectExecutionQueue() private readonly queue: Queue,
+    private readonly results: ResultStorage,
+  ) {}
 
   async onModuleInit(): Promise<void> {
     const registered = Promise.all([
@@ -26,13 +36,21 @@ export class JobWaiter implements OnModuleInit {
       once(this.queue, 'registered:global:failed'),
     ]);
     this.queue.on('global:completed', (jobId: string, value: string) => {
-      // Every API process hears every job; only parse the results someone here waits for.
-      if (this.waiters.has(jobId)) this.settle(jobId, { kind: 'completed', result: JSON.parse(value) as JobResult });
+      // Every API process hears every job; only read the results someone here waits for.
+      if (this.waiters.has(jobId)) void this.readResult(jobId, value).then((ending) => this.settle(jobId, ending));
     });
     this.queue.on('global:failed', (jobId: string, reason: string) => {
       this.settle(jobId, { kind: 'failed', reason });
     });
     await registered;
+  }
+
+  private async readResult(jobId: string, returnValue: string): Promise<JobEnding> {
+    try {
+      return completedEnding(await this.results.resultOf(jobId, JSON.parse(returnValue)));
+    } catch (error) {
+      return { kind: 'failed', reason: `its result could not be read from Redis: ${(error as Error).message}` };
+    }
   }
 
   /** Starts waiting for a job; call before the job is added so no event can be missed. */
