@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { waitUntil } from './support/wait';
@@ -59,18 +60,28 @@ function leftoverRunCgroups(group: string): string[] {
   });
 }
 
+/**
+ * A host uid range of the app's own (SANDBOX_UID_BASE), so that filling a uid's kernel counters
+ * here touches no other test's service on this host.
+ */
+function uidBase(): number {
+  return 1_000_000_000 + randomInt(800_000) * 1000;
+}
+
 describe('containment suite', () => {
   let t: TestApp;
-  let sentinel: ChildProcess;
+  let sentinels: ChildProcess[];
   const started = Date.now();
+  const base = uidBase();
 
   beforeAll(async () => {
-    t = await startTestApp('containment', { SANDBOX_MAX_PIDS: '32', WORKER_CONCURRENCY: '1' });
-    // A host process with the jail's own uid: nothing a jail does may reach it.
-    sentinel = spawn('/usr/bin/sleep', ['600'], { uid: 99999, gid: 99999, stdio: 'ignore' });
+    t = await startTestApp('containment', { SANDBOX_MAX_PIDS: '32', WORKER_CONCURRENCY: '1', SANDBOX_UID_BASE: String(base) });
+    // Host processes with the jails' own uids (the slot's runs, its zygote, the first on demand):
+    // nothing a jail does may reach them.
+    sentinels = [0, 1, 2].map((i) => spawn('/usr/bin/sleep', ['600'], { uid: base + i, gid: base + i, stdio: 'ignore' }));
   });
   afterAll(async () => {
-    sentinel.kill('SIGKILL');
+    for (const sentinel of sentinels) sentinel.kill('SIGKILL');
     await t.close();
     console.log(`containment suite wall time: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
@@ -80,8 +91,10 @@ describe('containment suite', () => {
   // one parked for the next run) started after the case ended.
   afterEach(async () => {
     const caseEnded = ticksSinceBoot();
-    expect(sentinel.exitCode).toBeNull();
-    expect(sentinel.signalCode).toBeNull();
+    for (const sentinel of sentinels) {
+      expect(sentinel.exitCode).toBeNull();
+      expect(sentinel.signalCode).toBeNull();
+    }
     const probe = await t.execute({ code: 'return 6 * 7' });
     expect(probe.status).toBe(200);
     expect(probe.body.result).toBe(42);
@@ -326,6 +339,54 @@ describe('containment suite', () => {
       expect(JSON.stringify(res.body.result)).not.toContain('READ');
     });
 
+    it("/proc gives no host data: host-wide files read empty, host-wide directories are empty, nothing is writable", async () => {
+      const files = [
+        'cmdline', 'config.gz', 'loadavg', 'meminfo', 'stat', 'diskstats', 'uptime', 'kcore', 'keys', 'key-users', 'timer_list',
+        'sched_debug', 'sysrq-trigger', 'kallsyms', 'modules', 'vmstat', 'zoneinfo', 'interrupts', 'locks', 'partitions', 'swaps',
+        'mtrr', 'sys/kernel/random/boot_id', 'sys/kernel/hostname', 'pressure/cpu', 'pressure/memory',
+      ].map((name) => `/proc/${name}`);
+      const code = [
+        'import os',
+        'out = {}',
+        `for p in ${JSON.stringify(files)}:`,
+        '    try:',
+        '        with open(p, "rb") as f:',
+        '            out[p] = f.read().decode("latin-1")',
+        '    except OSError as e:',
+        '        out[p] = type(e).__name__',
+        'for d in ["/proc/sys", "/proc/pressure", "/proc/irq", "/proc/fs", "/proc/bus"]:',
+        '    out[d] = os.listdir(d) if os.path.isdir(d) else "absent"',
+        'for p in ["/proc/sysrq-trigger", "/proc/sys/kernel/hostname", "/proc/pressure/cpu"]:',
+        '    try:',
+        '        open(p, "w").write("x")',
+        '        out["write " + p] = "WROTE"',
+        '    except OSError as e:',
+        '        out["write " + p] = type(e).__name__',
+        // A masked file is /dev/null: what is written to it goes nowhere.
+        'open("/proc/cmdline", "w").write("x")',
+        'out["cmdline after a write"] = open("/proc/cmdline").read()',
+        // What the program needs of /proc still works.
+        'out["self"] = open("/proc/self/status").read().startswith("Name:")',
+        'out["cpus"] = os.cpu_count()',
+        'out["pids"] = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())',
+        'return out',
+      ].join('\n');
+      const res = await run(code);
+      expect(res.status).toBe(200);
+      const out = res.body.result;
+      // Empty, absent, or (root's alone: kcore, timer_list, sysrq-trigger, ...) not for the run to open.
+      for (const file of files) expect([file, out[file]]).toEqual([file, expect.stringMatching(/^(|FileNotFoundError|PermissionError|OSError)$/)]);
+      for (const dir of ['/proc/sys', '/proc/pressure', '/proc/irq', '/proc/fs', '/proc/bus']) expect([dir, out[dir] === 'absent' ? [] : out[dir]]).toEqual([dir, []]);
+      for (const target of ['/proc/sysrq-trigger', '/proc/sys/kernel/hostname', '/proc/pressure/cpu']) expect(out[`write ${target}`]).toMatch(/^(OSError|FileNotFoundError|PermissionError)$/);
+      expect(out['cmdline after a write']).toBe('');
+      // The host's own values appear nowhere in the answer.
+      const answer = JSON.stringify(res.body);
+      for (const hostFile of ['/proc/sys/kernel/random/boot_id', '/proc/cmdline']) expect(answer).not.toContain(readFileSync(hostFile, 'utf8').trim());
+      expect(out.self).toBe(true);
+      expect(out.cpus).toBeGreaterThan(0);
+      expect(out.pids[0]).toBe(1);
+    });
+
     it('/dev holds only harmless devices', async () => {
       const res = await run('import os\nreturn sorted(os.listdir("/dev"))');
       expect(res.status).toBe(200);
@@ -406,5 +467,196 @@ describe('containment suite', () => {
       expect(res.status).toBe(200);
       expect(res.body.result).toEqual([285, 285, '7', 'async', 42, 'OpenSSL']);
     });
+  });
+});
+
+/**
+ * Kernel counters kept per user (issue 16): one run holds each at its limit — in a child that
+ * then stops itself, so the host sees when it holds — while another run and the host each still
+ * get one. Two runs at once, so two slots, each with its own host uid.
+ */
+describe('per-user kernel counters', () => {
+  let t: TestApp;
+  const base = uidBase();
+  const COUNT = 8;
+  const hostValue = (file: string) => Number(readFileSync(file, 'utf8').trim());
+
+  beforeAll(async () => {
+    t = await startTestApp('counters', { WORKER_CONCURRENCY: '2', SANDBOX_UID_BASE: String(base), SANDBOX_UID_COUNT: String(COUNT), SANDBOX_MEMORY_MB: '512' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  /** Processes of this app's jails (host uid in its range) that are stopped. */
+  function stoppedJailProcesses(): number[] {
+    return readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .filter((pid) => {
+        try {
+          const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+          const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
+          return uid >= base && uid < base + COUNT && /^State:\s+T/m.test(status);
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+  }
+
+  // Each probe takes one of the counter (and gives it back), from a run or from the host (root).
+  const PROBES = String.raw`
+import ctypes, fcntl, json, os, signal
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mq_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_int, ctypes.c_void_p]
+F_SETPIPE_SZ, F_GETPIPE_SZ = 1031, 1032
+def errno_of(result):
+    return 0 if result >= 0 else ctypes.get_errno()
+def inotify_instances():
+    fd = libc.inotify_init1(0)
+    os.close(fd) if fd >= 0 else None
+    return errno_of(fd)
+def inotify_watches():
+    fd = libc.inotify_init1(0)
+    watch = libc.inotify_add_watch(fd, b"/tmp", 0x100) if fd >= 0 else fd
+    result = errno_of(watch)
+    os.close(fd) if fd >= 0 else None
+    return result
+def pipe_buffers():
+    r, w = os.pipe()
+    try:
+        default = fcntl.fcntl(w, F_GETPIPE_SZ)
+        fcntl.fcntl(w, F_SETPIPE_SZ, 1 << 20)
+        return [default, fcntl.fcntl(w, F_GETPIPE_SZ)]
+    except OSError as e:
+        return e.errno
+    finally:
+        os.close(r); os.close(w)
+def message_queues():
+    name = b"/pyexec-probe-%d" % os.getpid()
+    fd = libc.mq_open(name, os.O_CREAT | os.O_RDWR, 0o600, None)
+    result = errno_of(fd)
+    if fd >= 0:
+        os.close(fd); libc.mq_unlink(name)
+    return result
+def pending_signals():
+    sig = signal.SIGRTMIN
+    signal.signal(sig, lambda *_: None)
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, [sig])
+    try:
+        result = errno_of(libc.sigqueue(os.getpid(), sig, ctypes.c_void_p(0)))
+        if result == 0:
+            signal.sigwaitinfo([sig])
+        return result
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+PROBES = {"inotify_instances": inotify_instances, "inotify_watches": inotify_watches, "pipe_buffers": pipe_buffers, "message_queues": message_queues, "pending_signals": pending_signals}
+`;
+
+  // Each filler takes the counter until the kernel refuses, and returns [how many, the errno of the refusal].
+  const FILLERS: Record<string, string> = {
+    inotify_instances: String.raw`
+def fill():
+    held = []
+    while True:
+        fd = libc.inotify_init1(0)
+        if fd < 0:
+            return [len(held), ctypes.get_errno()]
+        held.append(fd)`,
+    // max_user_watches counts (instance, inode) pairs: 1600 files watched by as many instances as it takes.
+    inotify_watches: String.raw`
+def fill():
+    paths = []
+    for i in range(1600):
+        path = b"/tmp/w%d" % i
+        open(path, "w").close()
+        paths.append(path)
+    watches = 0
+    while True:
+        fd = libc.inotify_init1(0)
+        if fd < 0:
+            return [watches, ctypes.get_errno()]
+        for path in paths:
+            if libc.inotify_add_watch(fd, path, 0x100) < 0:
+                return [watches, ctypes.get_errno()]
+            watches += 1`,
+    pipe_buffers: String.raw`
+def fill():
+    pipes = []
+    while True:
+        r, w = os.pipe()
+        pipes.append((r, w))
+        try:
+            fcntl.fcntl(w, F_SETPIPE_SZ, 1 << 20)
+        except OSError as e:
+            return [len(pipes) - 1, e.errno]`,
+    message_queues: String.raw`
+def fill():
+    queues = 0
+    while True:
+        if libc.mq_open(b"/q%d" % queues, os.O_CREAT | os.O_RDWR, 0o600, None) < 0:
+            return [queues, ctypes.get_errno()]
+        queues += 1`,
+    pending_signals: String.raw`
+def fill():
+    sig = signal.SIGRTMIN
+    signal.signal(sig, lambda *_: None)
+    signal.pthread_sigmask(signal.SIG_BLOCK, [sig])
+    queued = 0
+    while True:
+        if libc.sigqueue(os.getpid(), sig, ctypes.c_void_p(0)) < 0:
+            return [queued, ctypes.get_errno()]
+        queued += 1`,
+  };
+
+  // What the run held when the kernel refused: [how many, errno]. The limits are the host's (a
+  // run cannot read them: /proc/sys is masked) or the service's rlimits, which the jails inherit.
+  const EMFILE = 24, ENOSPC = 28, EPERM = 1, EAGAIN = 11;
+  const rlimit = (name: string) => Number(new RegExp(`^${name}\\s+(\\d+)`, 'm').exec(readFileSync('/proc/self/limits', 'utf8'))![1]);
+  const LIMITS: Record<string, { count: () => number; errno: number; slack: number }> = {
+    inotify_instances: { count: () => hostValue('/proc/sys/fs/inotify/max_user_instances'), errno: EMFILE, slack: 0 },
+    inotify_watches: { count: () => hostValue('/proc/sys/fs/inotify/max_user_watches'), errno: ENOSPC, slack: 0 },
+    // Pipes of 1 MiB (256 pages) past pipe-user-pages-soft can no longer grow; the run's own small pipes count too.
+    pipe_buffers: { count: () => hostValue('/proc/sys/fs/pipe-user-pages-soft') / 256, errno: EPERM, slack: 2 },
+    // RLIMIT_MSGQUEUE's bytes; a queue of the default 10 messages of 8 KiB costs a little more than 80 KiB.
+    message_queues: { count: () => Math.floor(rlimit('Max msgqueue size') / (10 * 8192 + 1024)), errno: EMFILE, slack: 1 },
+    pending_signals: { count: () => rlimit('Max pending signals'), errno: EAGAIN, slack: 0 },
+  };
+
+  it.each(Object.keys(FILLERS))('%s: one run holds them all, another run and the host still get one', async (counter) => {
+    const holder = [
+      PROBES,
+      FILLERS[counter],
+      'r, w = os.pipe()',
+      'child = os.fork()',
+      'if child == 0:',
+      '    os.write(w, json.dumps(fill()).encode())',
+      // Stopped, still holding: the host waits for this, then lets it go on (SIGCONT).
+      '    os.kill(os.getpid(), signal.SIGSTOP)',
+      '    os._exit(0)',
+      'os.close(w)',
+      'held = json.loads(os.read(r, 4096))',
+      'os.waitpid(child, 0)',
+      'return held',
+    ].join('\n');
+    const holding = t.execute({ code: holder, timeout: 60 }).then((res) => res);
+    const [stopped] = await waitUntil(async () => {
+      const pids = stoppedJailProcesses();
+      return pids.length > 0 ? pids : undefined;
+    }, 50_000, 'the run holding the counter');
+    try {
+      const other = await t.execute({ code: `${PROBES}\nreturn PROBES[${JSON.stringify(counter)}]()`, timeout: 20 });
+      const host = JSON.parse(execFileSync('/usr/bin/python3', ['-c', `${PROBES}\nprint(json.dumps(PROBES[${JSON.stringify(counter)}]()))`], { encoding: 'utf8' }));
+      expect(other.status).toBe(200);
+      const got = counter === 'pipe_buffers' ? [65536, 1 << 20] : 0;
+      expect({ counter, other: other.body.result, host }).toEqual({ counter, other: got, host: got });
+    } finally {
+      process.kill(stopped, 'SIGCONT');
+    }
+    const held = await holding;
+    expect(held.status).toBe(200);
+    const [count, errno] = held.body.result;
+    expect({ counter, errno }).toEqual({ counter, errno: LIMITS[counter].errno });
+    expect(Math.abs(count - LIMITS[counter].count())).toBeLessThanOrEqual(LIMITS[counter].slack);
   });
 });

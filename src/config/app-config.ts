@@ -71,6 +71,17 @@ export interface TracingConfig {
 const MIB = 1024 * 1024;
 const HOUR_MS = 60 * 60 * 1000;
 
+/**
+ * SANDBOX_UID_BASE's default: a block of 1,000 uids chosen by the host name (FNV-1a), so that
+ * workers in containers on one host — each its own host name, none seeing the others'
+ * processes — get different ranges without being told.
+ */
+function defaultUidBase(hostname: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(hostname)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return 1_000_000_000 + (hash % 900_000) * 1000;
+}
+
 /** The wall-time limit of a run: a request's `timeout`, in seconds. */
 export const DEFAULT_TIMEOUT_SECONDS = 30;
 export const MAX_TIMEOUT_SECONDS = 300;
@@ -274,7 +285,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     egressMaxConnections: read.int('EGRESS_MAX_CONNECTIONS', 32, 1, 1024),
     sandboxPreload: read.list('SANDBOX_PRELOAD', ['numpy', 'pandas'], /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'module names'),
     sandboxCgroupParent: read.string('SANDBOX_CGROUP_PARENT', 'pyexec'),
-    sandboxUidBase: read.int('SANDBOX_UID_BASE', 1_900_000_000, 1000, 4_000_000_000),
+    sandboxUidBase: read.int('SANDBOX_UID_BASE', defaultUidBase(os.hostname()), 1000, 4_000_000_000),
     // Two per pool slot (its runs, its zygote) and one per run that can be on demand at once (every job, and the self-test).
     sandboxUidCount: read.int('SANDBOX_UID_COUNT', 2 * sandboxPoolSize + workerConcurrency + 1, 2 * sandboxPoolSize + 1, 1_000_000),
     maxOutputBytes,

@@ -34,7 +34,8 @@ export class ForkServerRunner implements PythonRunner {
     if (this.closed) return;
     let server: ForkServer;
     try {
-      server = await ForkServer.start(this.options);
+      // A server replacing one of the slot's takes its uids: the old one's processes are all gone.
+      server = await ForkServer.start(this.options, { zygote: this.options.hostUids.zygote(slot), runs: this.options.hostUids.slot(slot) });
     } catch (error) {
       this.logger.error(`fork server ${slot} could not start: ${(error as Error).message}`);
       setTimeout(() => void this.startServer(slot), RESTART_DELAY_MS).unref();

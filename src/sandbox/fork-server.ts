@@ -6,7 +6,7 @@ import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { CappedOutput } from './capped-output';
 import { cgroupLimits, harnessPayload, JailOptions, LOG_CAP, parseRecord, recordCap, spawnNsjail } from './jail';
-import { buildZygoteArgs, CONTROL_FD, NSJAIL_LOG_FD, zygoteRunSettings } from './nsjail-args';
+import { buildZygoteArgs, CONTROL_FD, ForkServerUids, NSJAIL_LOG_FD, zygoteRunSettings } from './nsjail-args';
 import { RunOutcome, RunRequest, Termination } from './python-runner';
 import { RunCgroup } from './run-cgroups';
 import { FORBIDDEN_SIGNAL, libseccompRules } from './seccomp-policy';
@@ -106,6 +106,7 @@ export class ForkServer {
 
   constructor(
     private readonly options: ForkServerOptions,
+    uids: ForkServerUids,
     private readonly slotCgroup: RunCgroup | undefined,
   ) {
     const { jail, existingMounts, zygoteSource, preload, defaultLimits } = options;
@@ -115,8 +116,8 @@ export class ForkServer {
       threads: Math.max(1, Math.floor(jail.cgroupLimits ? defaultLimits.cpus : jail.cpuCount)),
       seccomp: libseccompRules(),
     };
-    const args = buildZygoteArgs(jail, (mount) => existingMounts.has(mount), zygoteSource, config);
-    this.child = spawnNsjail(options.nsjailPath, args, slotCgroup);
+    const args = buildZygoteArgs(jail, (mount) => existingMounts.has(mount), uids, zygoteSource, config);
+    this.child = spawnNsjail(options.nsjailPath, args, slotCgroup, uids.zygote);
     for (const stream of [this.child.stdin!, this.control, this.logStream]) stream.on('error', () => undefined);
     this.logStream.on('data', (chunk: Buffer) => this.log.push(chunk));
     this.child.stderr!.on('data', (chunk: Buffer) => this.log.push(chunk));
@@ -137,13 +138,13 @@ export class ForkServer {
   }
 
   /** Creates the slot's cgroup (zygote and nsjail) and starts the server in it. */
-  static async start(options: ForkServerOptions): Promise<ForkServer> {
+  static async start(options: ForkServerOptions, uids: ForkServerUids): Promise<ForkServer> {
     let slotCgroup: RunCgroup | undefined;
     if (options.cgroups.mode !== 'none') {
       const { maxMemoryMb, cpuCount } = options.jail;
       slotCgroup = await options.cgroups.create(`slot-${randomUUID()}`, { memoryBytes: (maxMemoryMb + 512) * 1024 * 1024, maxPids: SLOT_PIDS, cpus: cpuCount });
     }
-    return new ForkServer(options, slotCgroup);
+    return new ForkServer(options, uids, slotCgroup);
   }
 
   private get control(): Socket {

@@ -7,6 +7,8 @@ import type { CgroupDescription } from './run-cgroups';
 export interface SlotInit {
   options: Omit<JailOptions, 'cgroups' | 'existingMounts'> & { existingMounts: Set<string> };
   cgroups: CgroupDescription;
+  /** The host uid of the slot's jails (host-uids.ts). */
+  hostUid: number;
   /** nsjail's own limit on a pooled jail's life (idle time plus the longest run), a backstop. */
   lifetimeSeconds: number;
   maxIdleMs: number;

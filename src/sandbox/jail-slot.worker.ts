@@ -25,7 +25,7 @@ let closing = false;
 
 function prepare(): void {
   if (closing) return;
-  const starting = Jail.start(options, init.lifetimeSeconds);
+  const starting = Jail.start(options, init.hostUid, init.lifetimeSeconds);
   next = starting;
   // Tell the runner, so that it hands programs to slots whose jail is already waiting.
   void starting.then((jail) => {
@@ -44,7 +44,7 @@ async function takeJail(): Promise<Jail | RunOutcome> {
   if (started instanceof Jail && !started.ended && performance.now() - started.startedAt <= init.maxIdleMs) return started;
   if (started instanceof Jail) void started.dispose();
   // Nothing usable was waiting (failed to start, died while idle): start one now.
-  return Jail.start(options, init.lifetimeSeconds);
+  return Jail.start(options, init.hostUid, init.lifetimeSeconds);
 }
 
 async function run(id: number, request: RunRequest): Promise<void> {

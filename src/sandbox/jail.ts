@@ -3,7 +3,7 @@ import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { CappedOutput } from './capped-output';
 import { EGRESS_SOCKET } from './egress-proxy';
-import { ADDRESS_SPACE_FACTOR, buildNsjailArgs, CONTROL_FD, cpuSecondsLimit, EGRESS_DIR, EGRESS_PORT, JailSettings, NSJAIL_LOG_FD } from './nsjail-args';
+import { ADDRESS_SPACE_FACTOR, asHostUid, buildNsjailArgs, CONTROL_FD, cpuSecondsLimit, EGRESS_DIR, EGRESS_PORT, JailSettings, NSJAIL_LOG_FD } from './nsjail-args';
 import { readNsjailLog } from './nsjail-log';
 import { FilesLimit, HarnessRecord, RunFile, RunLimits, RunOutcome, RunRequest, Termination } from './python-runner';
 import { CgroupDriver, CgroupLimits, RunCgroup } from './run-cgroups';
@@ -19,7 +19,8 @@ export const LOG_CAP = 64 * 1024;
 const KILL_ESCALATION_MS = 2000;
 /**
  * Starts nsjail inside the run's cgroup: the shell writes its own pid to each cgroup.procs
- * given, then becomes nsjail, so the jail is in the cgroup from its first instruction.
+ * given, then becomes nsjail (through setpriv, as the jail's host uid), so the jail is in the
+ * cgroup from its first instruction.
  */
 const JOIN_CGROUP_SCRIPT = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; exec "$@"';
 export const JOIN_FAILED = 125;
@@ -59,13 +60,14 @@ interface Ending {
 }
 
 /**
- * Starts nsjail, inside `cgroup` from its first instruction when there is one. Its descriptors:
+ * Starts nsjail as `hostUid` (asHostUid), inside `cgroup` from its first instruction when there is one. Its descriptors:
  * stdin, stdout, stderr, then nsjail's log and the harness's control socket at their numbers.
  */
-export function spawnNsjail(nsjailPath: string, args: string[], cgroup: RunCgroup | undefined): ChildProcess {
+export function spawnNsjail(nsjailPath: string, args: string[], cgroup: RunCgroup | undefined, hostUid: number): ChildProcess {
+  const nsjail = asHostUid(hostUid, [nsjailPath, ...args]);
   const [command, commandArgs] = cgroup
-    ? ['/bin/sh', ['-c', JOIN_CGROUP_SCRIPT, 'sh', String(cgroup.procsFiles.length), ...cgroup.procsFiles, nsjailPath, ...args]]
-    : [nsjailPath, args];
+    ? ['/bin/sh', ['-c', JOIN_CGROUP_SCRIPT, 'sh', String(cgroup.procsFiles.length), ...cgroup.procsFiles, ...nsjail]]
+    : [nsjail[0], nsjail.slice(1)];
   const stdio = Array.from({ length: Math.max(NSJAIL_LOG_FD, CONTROL_FD) + 1 }, () => 'pipe' as const);
   return spawn(command, commandArgs, { stdio, env: {} });
 }
@@ -154,7 +156,7 @@ export class Jail {
    * Creates the run's cgroup for `limits` and starts nsjail in it. `backstopSeconds` bounds the
    * jail's whole life in nsjail itself, in case the service dies and cannot stop it.
    */
-  static async start(options: JailOptions, backstopSeconds: number, limits = options.defaultLimits, egressSocketDir?: string): Promise<Jail | RunOutcome> {
+  static async start(options: JailOptions, hostUid: number, backstopSeconds: number, limits = options.defaultLimits, egressSocketDir?: string): Promise<Jail | RunOutcome> {
     const started = performance.now();
     let cgroup: RunCgroup | undefined;
     if (options.cgroups.mode !== 'none') {
@@ -165,8 +167,8 @@ export class Jail {
       }
     }
     const { harnessSource, jail, existingMounts } = options;
-    const args = buildNsjailArgs(jail, (mount) => existingMounts.has(mount), backstopSeconds, harnessSource, egressSocketDir);
-    return new Jail(options, spawnNsjail(options.nsjailPath, args, cgroup), cgroup, limits);
+    const args = buildNsjailArgs(jail, (mount) => existingMounts.has(mount), hostUid, backstopSeconds, harnessSource, egressSocketDir);
+    return new Jail(options, spawnNsjail(options.nsjailPath, args, cgroup, hostUid), cgroup, limits);
   }
 
   private get logStream(): Socket {

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { EgressPolicy, EgressProxy, EgressReport } from './egress-proxy';
+import { HostUids } from './host-uids';
 import { failedOutcome, Jail, JailOptions } from './jail';
 import { JailSlot } from './jail-slot';
 import { PythonRunner, RunLimits, RunOutcome, RunRequest } from './python-runner';
@@ -22,6 +23,7 @@ export interface NsjailRunnerOptions extends JailOptions {
   maxTimeoutSeconds: number;
   /** Told what each run with network did (metrics). */
   onEgress?: (report: EgressReport) => void;
+  hostUids: HostUids;
 }
 
 export function sameLimits(a: RunLimits, b: RunLimits): boolean {
@@ -41,13 +43,14 @@ export class NsjailRunner implements PythonRunner {
   private readonly logger = new Logger('Sandbox');
 
   constructor(private readonly options: NsjailRunnerOptions) {
-    const { pool, cgroups, maxTimeoutSeconds, egress, onEgress, ...jailOptions } = options;
+    const { pool, cgroups, maxTimeoutSeconds, egress, onEgress, hostUids, ...jailOptions } = options;
     this.slots = Array.from(
       { length: pool.size },
-      () =>
+      (_, slot) =>
         new JailSlot({
           options: { ...jailOptions, existingMounts: new Set(jailOptions.existingMounts) },
           cgroups: cgroups.describe(),
+          hostUid: hostUids.slot(slot),
           // A pooled jail may wait up to maxIdleMs before its program gets the longest timeout.
           lifetimeSeconds: Math.ceil(pool.maxIdleMs / 1000) + maxTimeoutSeconds + BACKSTOP_SECONDS,
           maxIdleMs: pool.maxIdleMs,
@@ -80,10 +83,18 @@ export class NsjailRunner implements PythonRunner {
     }
   }
 
+  /** A jail started for this run, as a host uid leased for the jail's life. */
   private async runCold(request: RunRequest, limits: RunLimits, egressSocketDir?: string): Promise<RunOutcome> {
-    const jail = await Jail.start(this.options, request.timeoutSeconds + BACKSTOP_SECONDS, limits, egressSocketDir);
-    if (!(jail instanceof Jail)) return jail;
+    const { hostUids } = this.options;
+    const hostUid = await hostUids.lease();
+    const jail = await Jail.start(this.options, hostUid, request.timeoutSeconds + BACKSTOP_SECONDS, limits, egressSocketDir);
+    if (!(jail instanceof Jail)) {
+      hostUids.release(hostUid);
+      return jail;
+    }
     this.cold.add(jail);
+    // The uid is free again once nsjail has ended: every process of the jail is gone then.
+    void jail.finished.then(() => hostUids.release(hostUid));
     try {
       return await jail.run(request);
     } finally {

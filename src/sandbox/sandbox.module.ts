@@ -1,9 +1,10 @@
 import { Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { APP_CONFIG, AppConfig, MAX_TIMEOUT_SECONDS } from '../config/app-config';
-import { DEVICES, HOME_DIR, SYSTEM_MOUNTS, WORK_DIR } from './nsjail-args';
+import { DEVICES, HOME_DIR, procMasks, SETPRIV, SYSTEM_MOUNTS, WORK_DIR } from './nsjail-args';
+import { HostUids } from './host-uids';
 import { Metrics } from '../metrics/metrics.service';
 import { EgressReport } from './egress-proxy';
 import { ForkServerRunner } from './fork-server-runner';
@@ -25,8 +26,31 @@ export function egressHostList(config: AppConfig): string[] {
   return config.egressAllowedHosts.map(({ host, port }) => `${host.includes(':') ? `[${host}]` : host}${port === null ? '' : `:${port}`}`);
 }
 
+/** Host processes (this service has started no jail yet) already running as a uid of the range: another service's jails? */
+function uidRangeUsers({ sandboxUidBase: base, sandboxUidCount: count }: AppConfig): string[] {
+  const users: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
+    if (uid >= base && uid < base + count) users.push(`pid ${pid} (uid ${uid})`);
+  }
+  return users;
+}
+
 function describeLimits(config: AppConfig, cgroups: CgroupDriver): SandboxStatus {
+  const uidRange = `${config.sandboxUidBase}-${config.sandboxUidBase + config.sandboxUidCount - 1}`;
+  const foreign = uidRangeUsers(config);
+  const perUid: Pick<SandboxStatus, 'enforced' | 'notEnforced'> =
+    foreign.length === 0
+      ? { enforced: { per_user_counters: `every jail runs as a host uid of its own (${uidRange}) that owns its user namespace: inotify, pipe buffers, message queues, signals and processes are counted per slot` }, notEnforced: {} }
+      : { enforced: {}, notEnforced: { per_user_counters: `host uids ${uidRange} are already in use (${foreign.slice(0, 3).join(', ')}): another service on this host? Give each its own SANDBOX_UID_BASE` } };
   const common = {
+    ...perUid.enforced,
     wall_time: 'request timeout, whole process tree killed (pid namespace)',
     output: `stdout and stderr capped at ${config.maxOutputBytes} bytes each (a request may ask for up to ${config.maxOutputBytesCap})`,
     disk: `${WORK_DIR} and ${HOME_DIR} tmpfs of ${config.sandboxTmpfsMb} MiB each, RLIMIT_FSIZE ${config.sandboxTmpfsMb} MiB`,
@@ -37,7 +61,7 @@ function describeLimits(config: AppConfig, cgroups: CgroupDriver): SandboxStatus
         ? `private network namespace; seccomp allows AF_UNIX sockets only, and TCP to the loopback egress forwarder for runs with network: true (egress to ${egressHostList(config).join(', ')})`
         : 'private network namespace; seccomp allows AF_UNIX sockets only; egress off',
     syscalls: `seccomp allowlist of ${ALLOWED_SYSCALL_COUNT} system calls, every other one ENOSYS (namespaces, mount, ptrace, bpf, modules killed; io_uring, keyrings, perf refused)`,
-    identity: 'uid/gid 99999, no capabilities',
+    identity: 'uid/gid 99999 in the jail (its own host uid outside), no capabilities',
   };
   if (cgroups.mode === 'none') {
     return {
@@ -45,9 +69,9 @@ function describeLimits(config: AppConfig, cgroups: CgroupDriver): SandboxStatus
       enforced: {
         ...common,
         memory: `RLIMIT_AS ${config.sandboxMemoryMb} MiB per process (weaker: no total, threads limited)`,
-        processes: `RLIMIT_NPROC ${config.sandboxMaxPids} per host uid (shared by concurrent runs)`,
+        processes: `RLIMIT_NPROC ${config.sandboxMaxPids} per jail`,
       },
-      notEnforced: { cpu: `no cgroups: ${cgroups.reason}`, oom_detection_in_children: 'no cgroups' },
+      notEnforced: { ...perUid.notEnforced, cpu: `no cgroups: ${cgroups.reason}`, oom_detection_in_children: 'no cgroups' },
     };
   }
   return {
@@ -58,7 +82,7 @@ function describeLimits(config: AppConfig, cgroups: CgroupDriver): SandboxStatus
       processes: `${config.sandboxMaxPids} processes/threads per run (up to ${config.sandboxMaxPidsCap} on request) (cgroup ${cgroups.mode})`,
       cpu: `${config.sandboxCpus} CPU(s) per run (up to ${config.sandboxCpusCap} on request) (cgroup ${cgroups.mode} quota)`,
     },
-    notEnforced: {},
+    notEnforced: perUid.notEnforced,
   };
 }
 
@@ -73,6 +97,7 @@ type Runner = PythonRunner & { close(): Promise<void> };
 
 async function createRunner(config: AppConfig, cgroups: CgroupDriver, status: SandboxStatus, metrics: Metrics): Promise<Runner> {
   const logger = new Logger('Sandbox');
+  if (!existsSync(SETPRIV)) throw new Error(`${SETPRIV} (util-linux) is missing: the sandbox starts nsjail through it, as each jail's own host uid`);
   const swept = await cgroups.sweep();
   if (swept > 0) logger.warn(`removed ${swept} run cgroups left by a previous process`);
   const { runtime } = config;
@@ -90,6 +115,12 @@ async function createRunner(config: AppConfig, cgroups: CgroupDriver, status: Sa
       tmpfsMb: config.sandboxTmpfsMb,
       cpuCount: os.availableParallelism(),
       cgroupLimits: cgroups.mode !== 'none',
+      procMasks: procMasks(
+        readdirSync('/proc').flatMap((name) => {
+          const stat = lstatSync(`/proc/${name}`, { throwIfNoEntry: false });
+          return stat ? [{ name, directory: stat.isDirectory(), mode: stat.mode }] : [];
+        }),
+      ),
     },
     existingMounts: new Set([...SYSTEM_MOUNTS, ...DEVICES].filter((mount) => existsSync(mount))),
     cgroups,
@@ -97,6 +128,7 @@ async function createRunner(config: AppConfig, cgroups: CgroupDriver, status: Sa
     outputFiles: { maxFiles: config.maxOutputFiles, maxBytes: config.maxOutputFilesBytes },
     matplotlibCache: existsSync(path.join(runtime.dir, MATPLOTLIB_CACHE)) ? `${runtime.jailDir}/${MATPLOTLIB_CACHE}` : null,
     pool: { size: config.sandboxPoolSize, maxIdleMs: config.sandboxPoolMaxIdleSeconds * 1000 },
+    hostUids: new HostUids({ base: config.sandboxUidBase, count: config.sandboxUidCount }, config.sandboxPoolSize),
     maxTimeoutSeconds: MAX_TIMEOUT_SECONDS,
     egress:
       config.egressAllowedHosts.length > 0

@@ -27,7 +27,7 @@ import socket
 import struct
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x4000000, 0x8000000, 0x20000000, 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 0x4000, 0x40000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 0x20, 0x1000, 0x4000, 0x40000
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, PR_CAP_AMBIENT = 1, 4, 24, 38, 22, 47
 PR_CAP_AMBIENT_CLEAR_ALL, SECCOMP_MODE_FILTER = 4, 2
 SCMP_ACT_ALLOW, SCMP_ACT_KILL_PROCESS, SCMP_ACT_ERRNO, SCMP_FLTATR_ACT_BADARCH = 0x7FFF0000, 0x80000000, 0x00050000, 2
@@ -138,8 +138,13 @@ def become_run(config, bpf, fds):
     # outer jail's /proc, which the run's own hides next).
     with open("/proc/self/oom_score_adj", "w") as adj:
         adj.write("1000")
-    # A /proc of its own pid namespace, read-only, as in a one-shot jail.
+    # A /proc of its own pid namespace, read-only, its host-wide entries masked, as in a one-shot jail.
     mount(b"proc", "/proc", b"proc", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
+    for path in config["proc_masks"]["files"]:
+        mount(b"/dev/null", path, None, MS_BIND, None)
+        mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, None)
+    for path in config["proc_masks"]["dirs"]:
+        mount(b"tmpfs", path, b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, b"size=4096,nr_inodes=1,mode=555")
     for name, value in config["rlimits"].items():
         resource.setrlimit(getattr(resource, name), (value, value))
     os.chdir(config["work_dir"])
@@ -152,7 +157,9 @@ def become_run(config, bpf, fds):
     for capability in range(64):
         libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0)
     libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
-    os.setgroups([])
+    # nsjail (started as an unprivileged host uid) denies setgroups in its jail; setpriv left no groups.
+    if os.getgroups():
+        os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)  # from uid 0: the effective and permitted capabilities go
     no_capabilities = (CapData * 2)()
