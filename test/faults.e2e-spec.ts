@@ -95,7 +95,7 @@ describe('Redis (append-only, fsync every second) restarted or crashed under loa
 
   it('reports the Redis it uses as persistent (aof) in readiness', async () => {
     const body = await (await fetch(`${api.url}/health/ready`)).json();
-    expect(body.details.redis).toEqual({ status: 'up', persistence: 'aof' });
+    expect(body.details.redis).toEqual({ status: 'up', persistence: 'aof', memory: { used_bytes: expect.any(Number), max_bytes: 0, policy: 'noeviction' } });
   });
 
   it('delivers every accepted job\'s webhook (one per X-Webhook-Id) and recovers readiness within ~1-2 s', async () => {
