@@ -231,7 +231,7 @@ function commonArgs(settings: JailSettings, existingMounts: (mount: string) => b
     args.push('--rlimit_as', String(settings.maxMemoryMb * ADDRESS_SPACE_FACTOR));
   } else {
     args.push('--rlimit_as', String(settings.maxMemoryMb));
-    // Counted per host uid, so shared by concurrent runs: a weaker bound than the cgroup's.
+    // Counted per jail (its user namespace and uid), threads included: a weaker bound than the cgroup's.
     args.push('--rlimit_nproc', String(settings.maxProcesses));
   }
   return args;
