@@ -21,9 +21,12 @@ describe('a full Redis (maxmemory, noeviction)', () => {
     t = await startTestApp('storage-full', { REDIS_URL: redis.url });
   }, 60_000);
   afterAll(async () => {
-    await t.close();
-    client.disconnect();
-    await redis.remove();
+    try {
+      await t?.close();
+    } finally {
+      client?.disconnect();
+      await redis.remove();
+    }
   });
 
   it('answers 503 "Redis is full" to a submission and readiness says so; no key is dropped; both recover once room is made', async () => {
