@@ -82,6 +82,8 @@ describe('Redis (append-only, fsync every second) restarted or crashed under loa
       WEBHOOK_ALLOW_PRIVATE_HOSTS: 'true',
       WEBHOOK_RETRY_BASE_MS: '200',
       WEBHOOK_RETRY_MAX_MS: '2000',
+      // The load comes from one key on purpose: no per-key limit (fairness has its own spec).
+      MAX_JOBS_PER_KEY: '0',
     };
     api = new ServiceProcess(await freePort(), { ...common, ROLE: 'api', API_KEYS: KEY });
     worker = new ServiceProcess(await freePort(), { ...common, ROLE: 'worker', WORKER_CONCURRENCY: '4' });

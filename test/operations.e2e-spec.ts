@@ -33,7 +33,8 @@ describe('one api and two worker processes on one Redis', () => {
   let workers: ServiceProcess[];
 
   beforeAll(async () => {
-    const common = { REDIS_URL, QUEUE_PREFIX: prefix, SANDBOX_CGROUP_PARENT: prefix, SHUTDOWN_GRACE_SECONDS: '20' };
+    // 40 jobs of one key at once on purpose: no per-key limit (fairness has its own spec).
+    const common = { REDIS_URL, QUEUE_PREFIX: prefix, SANDBOX_CGROUP_PARENT: prefix, SHUTDOWN_GRACE_SECONDS: '20', MAX_JOBS_PER_KEY: '0' };
     api = new ServiceProcess(await freePort(), { ...common, ROLE: 'api', API_KEYS: KEY });
     workers = [
       new ServiceProcess(await freePort(), { ...common, ROLE: 'worker', WORKER_CONCURRENCY: '1' }),

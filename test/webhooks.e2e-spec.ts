@@ -29,6 +29,8 @@ describe('webhook delivery', () => {
 
   beforeAll(async () => {
     t = await startTestApp('webhooks', {
+      // 50 async jobs of one key at once on purpose: no per-key limit (fairness has its own spec).
+      MAX_JOBS_PER_KEY: '0',
       WEBHOOK_ALLOW_PRIVATE_HOSTS: 'true',
       WEBHOOK_SECRET: SECRET,
       WEBHOOK_MAX_ATTEMPTS: '4',

@@ -25,6 +25,8 @@ const HEADER_BYTES = 5;
 const SLOT_PIDS = 16;
 /** After SIGTERM nsjail kills the jail and removes what it made; SIGKILL only if it hangs. */
 const KILL_ESCALATION_MS = 2000;
+/** Emptied run cgroups a server keeps for its next runs; more (runs that ended while others were parked) are removed. */
+const MAX_SPARE_CGROUPS = 2;
 /** How long a run killed through its cgroup may take to end its output before its server is stopped. */
 const RUN_KILL_WAIT_MS = 2000;
 
@@ -369,7 +371,7 @@ export class ForkServer {
     }
     if (!run.cgroup) return;
     // Its namespaces are gone (X), so normally no process is left: the cgroup serves a later run.
-    if (!this.stopping && !this.dead && run.cgroup.reuse()) this.spareCgroups.push(run.cgroup);
+    if (!this.stopping && !this.dead && this.spareCgroups.length < MAX_SPARE_CGROUPS && run.cgroup.reuse()) this.spareCgroups.push(run.cgroup);
     else await run.cgroup.remove().catch(() => undefined);
   }
 
