@@ -9,8 +9,8 @@ import { cleanPrefix, uniquePrefix } from './support/test-app';
  */
 const REDIS_URL = process.env.REDIS_URL ?? loadConfig({ ...process.env, API_KEYS: 'x' }).redisUrl;
 const RESERVATION_TTL_MS = 30_000;
-const queueOnly = (maxWaiting: number) => ({ maxWaiting, maxPerKey: 0, keyJobsTtlMs: 60_000 });
-const perKey = (maxPerKey: number) => ({ maxWaiting: 0, maxPerKey, keyJobsTtlMs: 60_000 });
+const queueOnly = (maxWaiting: number) => ({ maxWaiting, maxPerKey: 0, keyJobsTtlMs: 60_000, maxStoredBytes: 0 });
+const perKey = (maxPerKey: number) => ({ maxWaiting: 0, maxPerKey, keyJobsTtlMs: 60_000, maxStoredBytes: 0 });
 
 describe('admission on Redis', () => {
   const prefix = uniquePrefix('admission');
@@ -24,7 +24,7 @@ describe('admission on Redis', () => {
   beforeEach(() => {
     // Each test its own queue keys under the file's prefix.
     const base = `${prefix}:q${++test}:`;
-    keys = { waitList: `${base}wait`, jobKeyPrefix: base, reservations: `${base}admissions`, keyJobs: `${base}key-jobs:k1` };
+    keys = { waitList: `${base}wait`, jobKeyPrefix: base, reservations: `${base}admissions`, keyJobs: `${base}key-jobs:k1`, storedBytesCounters: [`${base}stored-bytes:k1:1`, `${base}stored-bytes:k1:2`] };
   });
   afterAll(async () => {
     await cleanPrefix(REDIS_URL, prefix);
@@ -124,9 +124,19 @@ describe('admission on Redis', () => {
   it('answers a full queue as a full queue, whatever the key holds', async () => {
     await redis.rpush(keys.waitList, 'w1');
     await redis.zadd(keys.keyJobs, Date.now(), 'held');
-    expect(await admit(redis, keys, 'x', { maxWaiting: 1, maxPerKey: 1, keyJobsTtlMs: 60_000 })).toEqual({ admitted: false, refusedBy: 'queue', waiting: 1 });
+    expect(await admit(redis, keys, 'x', { maxWaiting: 1, maxPerKey: 1, keyJobsTtlMs: 60_000, maxStoredBytes: 0 })).toEqual({ admitted: false, refusedBy: 'queue', waiting: 1 });
     // With room in the queue the key's limit refuses it, and no reservation is left behind.
-    expect(await admit(redis, keys, 'y', { maxWaiting: 2, maxPerKey: 1, keyJobsTtlMs: 60_000 })).toEqual({ admitted: false, refusedBy: 'key', inFlight: 1 });
+    expect(await admit(redis, keys, 'y', { maxWaiting: 2, maxPerKey: 1, keyJobsTtlMs: 60_000, maxStoredBytes: 0 })).toEqual({ admitted: false, refusedBy: 'key', inFlight: 1 });
     expect(await reservations()).toEqual([]);
+  });
+
+  it("refuses a key whose live stored-bytes counters add up to its budget, before its jobs in flight count", async () => {
+    const limits = { maxWaiting: 0, maxPerKey: 1, keyJobsTtlMs: 60_000, maxStoredBytes: 1000 };
+    await redis.set(keys.storedBytesCounters[0], '600');
+    expect((await admit(redis, keys, 'a', limits)).admitted).toBe(true);
+    await redis.set(keys.storedBytesCounters[1], '400');
+    expect(await admit(redis, keys, 'b', limits)).toEqual({ admitted: false, refusedBy: 'storage', storedBytes: 1000 });
+    // Refused by its budget, it took no place in flight.
+    expect(await keyJobs()).toEqual(['a']);
   });
 });

@@ -2,8 +2,8 @@ import type { Redis } from 'ioredis';
 import { admit, AdmissionKeys, releaseReservation } from './admission';
 
 /** The script itself runs in Redis (test/admission.e2e-spec.ts); here: what is sent and how the reply is read. */
-const keys: AdmissionKeys = { waitList: 'p:python-execution:wait', jobKeyPrefix: 'p:python-execution:', reservations: 'p:python-execution:admissions', keyJobs: 'p:python-execution:key-jobs:k1' };
-const limits = (maxWaiting: number, maxPerKey = 0) => ({ maxWaiting, maxPerKey, keyJobsTtlMs: 86_400_000 });
+const keys: AdmissionKeys = { waitList: 'p:python-execution:wait', jobKeyPrefix: 'p:python-execution:', reservations: 'p:python-execution:admissions', keyJobs: 'p:python-execution:key-jobs:k1', storedBytesCounters: ['p:python-execution:stored-bytes:k1:7', 'p:python-execution:stored-bytes:k1:8'] };
+const limits = (maxWaiting: number, maxPerKey = 0, maxStoredBytes = 0) => ({ maxWaiting, maxPerKey, keyJobsTtlMs: 86_400_000, maxStoredBytes });
 
 /** A connection whose defined command answers `reply`: `command` records each call, `defined` the definition. */
 function fakeRedis(reply: unknown): { redis: Redis; command: jest.Mock; defined: jest.Mock; zrem: jest.Mock } {
@@ -23,14 +23,14 @@ describe('admission', () => {
 
   it('sends the three keys, then max waiting, job-key prefix, now, reservation TTL, the job id, max per key and the key set TTL', async () => {
     const fake = fakeRedis([1, 2, 0]);
-    await admit(fake.redis, keys, 'job-7', limits(3, 4));
-    await admit(fake.redis, keys, 'job-8', limits(3, 4));
+    await admit(fake.redis, keys, 'job-7', limits(3, 4, 1000));
+    await admit(fake.redis, keys, 'job-8', limits(3, 4, 1000));
     // Defined once per connection (EVALSHA from then on), with the three keys.
     expect(fake.defined).toHaveBeenCalledTimes(1);
-    expect(fake.defined).toHaveBeenCalledWith('pyexecAdmit', { numberOfKeys: 3, lua: expect.stringContaining('ZREMRANGEBYSCORE') });
+    expect(fake.defined).toHaveBeenCalledWith('pyexecAdmit', { lua: expect.stringContaining('ZREMRANGEBYSCORE') });
     expect(fake.command).toHaveBeenCalledTimes(2);
     const rest = fake.command.mock.calls[0] as unknown as string[];
-    expect(rest).toEqual([keys.waitList, keys.reservations, keys.keyJobs, '3', keys.jobKeyPrefix, String(Date.parse('2025-01-02T03:04:05Z')), '30000', 'job-7', '4', '86400000']);
+    expect(rest).toEqual(['5', keys.waitList, keys.reservations, keys.keyJobs, ...keys.storedBytesCounters, '3', keys.jobKeyPrefix, String(Date.parse('2025-01-02T03:04:05Z')), '30000', 'job-7', '4', '86400000', '1000']);
     // Every argument is a string: Redis receives no numbers it could format differently.
     for (const arg of rest) expect(typeof arg).toBe('string');
   });
@@ -43,6 +43,10 @@ describe('admission', () => {
   it('reads {0, waiting} as refused by the queue, with the count that refused it', async () => {
     await expect(admit(fakeRedis([0, 3, 0]).redis, keys, 'c', limits(3))).resolves.toEqual({ admitted: false, refusedBy: 'queue', waiting: 3 });
     await expect(admit(fakeRedis([0, 9, 0]).redis, keys, 'd', limits(3))).resolves.toEqual({ admitted: false, refusedBy: 'queue', waiting: 9 });
+  });
+
+  it("reads {3, waiting, stored bytes} as refused by the key's storage budget", async () => {
+    await expect(admit(fakeRedis([3, 0, 5000]).redis, keys, 'c', limits(0, 4, 4096))).resolves.toEqual({ admitted: false, refusedBy: 'storage', storedBytes: 5000 });
   });
 
   it("reads {2, waiting, in flight} as refused by the key's limit, with its jobs in flight", async () => {

@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 
 /**
- * Atomic admission, shared by every API process on the Redis: MAX_QUEUE_LENGTH for the queue
- * and MAX_JOBS_PER_KEY for each API key, in one script (one round trip).
+ * Atomic admission, shared by every API process on the Redis: MAX_QUEUE_LENGTH for the queue,
+ * MAX_STORED_BYTES_PER_KEY and MAX_JOBS_PER_KEY for each API key, in one script (one round trip).
+ * The stored bytes are the sum of the key's live counters (result-storage.ts), KEYS[4..].
  *
  * "Waiting" = jobs in Bull's wait list + admissions whose job is not added yet. An admission
  * is a reservation (sorted set, scored by time); once its job hash exists the job is in the
@@ -13,7 +14,8 @@ import type { Redis } from 'ioredis';
  * added), kept in a sorted set per key. The script drops a member whose job has finished (its
  * hash has `finishedOn`: completed or failed) or never appeared / is gone (no hash after
  * RESERVATION_TTL_MS), so the count heals itself whatever process died where. The queue is
- * checked first: a full queue answers as a full queue, whatever the key holds.
+ * checked first (a full queue answers as a full queue, whatever the key holds), then the key's
+ * stored bytes, then its jobs in flight.
  */
 const ADMIT_SCRIPT = `
 local maxWaiting = tonumber(ARGV[1])
@@ -36,6 +38,16 @@ if maxWaiting > 0 then
   waiting = waiting + pending
   if waiting >= maxWaiting then
     return {0, waiting, 0}
+  end
+end
+local maxStored = tonumber(ARGV[8])
+if maxStored > 0 then
+  local stored = 0
+  for i = 4, #KEYS do
+    stored = stored + tonumber(redis.call('GET', KEYS[i]) or '0')
+  end
+  if stored >= maxStored then
+    return {3, waiting, stored}
   end
 end
 local inFlight = 0
@@ -73,6 +85,8 @@ export interface AdmissionKeys {
   reservations: string;
   /** The sorted set of one API key's jobs in flight. */
   keyJobs: string;
+  /** The key's live stored-bytes counters (ResultStorage.counterKeys). */
+  storedBytesCounters: string[];
 }
 
 export interface AdmissionLimits {
@@ -82,13 +96,16 @@ export interface AdmissionLimits {
   maxPerKey: number;
   /** How long a key's set outlives its last admission (no job stays in flight longer). */
   keyJobsTtlMs: number;
+  /** MAX_STORED_BYTES_PER_KEY (0: no limit). */
+  maxStoredBytes: number;
 }
 
 export type AdmissionDecision =
   /** `waiting`: jobs waiting to start, this one not included. */
   | { admitted: true; waiting: number }
-  /** `queue`: the queue is full; `key`: this API key has `inFlight` jobs, its limit. */
+  /** `queue`: the queue is full; `storage`: this API key's results hold `storedBytes`, its budget or more; `key`: it has `inFlight` jobs, its limit. */
   | { admitted: false; refusedBy: 'queue'; waiting: number }
+  | { admitted: false; refusedBy: 'storage'; storedBytes: number }
   | { admitted: false; refusedBy: 'key'; inFlight: number };
 
 /** The script as a command of the connection: ioredis sends EVALSHA (the script's text only once). */
@@ -97,15 +114,18 @@ interface AdmitCommand {
 }
 
 function admitCommand(redis: Redis): AdmitCommand {
-  if (!('pyexecAdmit' in redis)) redis.defineCommand('pyexecAdmit', { numberOfKeys: 3, lua: ADMIT_SCRIPT });
+  // No fixed number of keys (the counters' count follows JOB_TTL_SECONDS): the call passes it first.
+  if (!('pyexecAdmit' in redis)) redis.defineCommand('pyexecAdmit', { lua: ADMIT_SCRIPT });
   return redis as unknown as AdmitCommand;
 }
 
 export async function admit(redis: Redis, keys: AdmissionKeys, jobId: string, limits: AdmissionLimits): Promise<AdmissionDecision> {
-  const [verdict, waiting, inFlight] = await admitCommand(redis).pyexecAdmit(
+  const [verdict, waiting, count] = await admitCommand(redis).pyexecAdmit(
+    String(3 + keys.storedBytesCounters.length),
     keys.waitList,
     keys.reservations,
     keys.keyJobs,
+    ...keys.storedBytesCounters,
     String(limits.maxWaiting),
     keys.jobKeyPrefix,
     String(Date.now()),
@@ -113,9 +133,18 @@ export async function admit(redis: Redis, keys: AdmissionKeys, jobId: string, li
     jobId,
     String(limits.maxPerKey),
     String(limits.keyJobsTtlMs),
+    String(limits.maxStoredBytes),
   );
-  if (verdict === 1) return { admitted: true, waiting };
-  return verdict === 2 ? { admitted: false, refusedBy: 'key', inFlight } : { admitted: false, refusedBy: 'queue', waiting };
+  switch (verdict) {
+    case 1:
+      return { admitted: true, waiting };
+    case 2:
+      return { admitted: false, refusedBy: 'key', inFlight: count };
+    case 3:
+      return { admitted: false, refusedBy: 'storage', storedBytes: count };
+    default:
+      return { admitted: false, refusedBy: 'queue', waiting };
+  }
 }
 
 export async function releaseReservation(redis: Redis, keys: Pick<AdmissionKeys, 'reservations'>, jobId: string): Promise<void> {

@@ -23,7 +23,7 @@ export interface QueuedJob {
 @Injectable()
 export class ExecutionProducer {
   private readonly logger = new Logger(ExecutionProducer.name);
-  private readonly admissionKeys: Omit<AdmissionKeys, 'keyJobs'>;
+  private readonly admissionKeys: Omit<AdmissionKeys, 'keyJobs' | 'storedBytesCounters'>;
 
   constructor(
     @InjectExecutionQueue() private readonly queue: Queue,
@@ -72,9 +72,8 @@ export class ExecutionProducer {
   }
 
   private async admitAndAddNow(jobId: string, data: ExecutionJobData, reportLength: boolean): Promise<number> {
-    await this.storage.checkBudget(data);
-    const { maxQueueLength, maxJobsPerKey } = this.config;
-    const admission = maxQueueLength > 0 || maxJobsPerKey > 0;
+    const { maxQueueLength, maxJobsPerKey, maxStoredBytesPerKey } = this.config;
+    const admission = maxQueueLength > 0 || maxJobsPerKey > 0 || maxStoredBytesPerKey > 0;
     const waiting = admission ? await this.admit(jobId, data) : reportLength ? await this.queue.client.llen(this.admissionKeys.waitList) : 0;
     await this.queue.add(data, {
       jobId,
@@ -90,13 +89,22 @@ export class ExecutionProducer {
     return waiting;
   }
 
-  /** Reserves a place, or refuses with 429 (queue full, or the key's jobs in flight at MAX_JOBS_PER_KEY); returns the jobs waiting before this one. */
+  /**
+   * Reserves a place, or refuses with 429 (queue full, the key's results at MAX_STORED_BYTES_PER_KEY,
+   * or its jobs in flight at MAX_JOBS_PER_KEY); returns the jobs waiting before this one.
+   */
   private async admit(jobId: string, data: ExecutionJobData): Promise<number> {
-    const { maxQueueLength, maxJobsPerKey, jobTtlSeconds } = this.config;
-    const keys = { ...this.admissionKeys, keyJobs: this.queue.toKey(`key-jobs:${data.owner}`) };
-    const decision = await admit(this.queue.client, keys, jobId, { maxWaiting: maxQueueLength, maxPerKey: maxJobsPerKey, keyJobsTtlMs: jobTtlSeconds * 1000 });
+    const { maxQueueLength, maxJobsPerKey, maxStoredBytesPerKey, jobTtlSeconds } = this.config;
+    const keys = {
+      ...this.admissionKeys,
+      keyJobs: this.queue.toKey(`key-jobs:${data.owner}`),
+      storedBytesCounters: maxStoredBytesPerKey > 0 ? this.storage.counterKeys(data.owner) : [],
+    };
+    const limits = { maxWaiting: maxQueueLength, maxPerKey: maxJobsPerKey, keyJobsTtlMs: jobTtlSeconds * 1000, maxStoredBytes: maxStoredBytesPerKey };
+    const decision = await admit(this.queue.client, keys, jobId, limits);
     if (decision.admitted) return decision.waiting;
     this.metrics.countExecution('rejected', data.keyName);
+    if (decision.refusedBy === 'storage') throw this.storage.budgetExceeded(decision.storedBytes);
     if (decision.refusedBy === 'key') {
       throw new ApiError(HttpStatus.TOO_MANY_REQUESTS, {
         error: `Too many jobs in flight for this API key: ${decision.inFlight} (MAX_JOBS_PER_KEY ${maxJobsPerKey})`,

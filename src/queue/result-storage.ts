@@ -52,16 +52,12 @@ export class ResultStorage {
   }
 
   /**
-   * Refuses a submission with 429 while the key's results hold MAX_STORED_BYTES_PER_KEY or more.
-   * Call within redisCall (a submission's Redis calls answer 503 when Redis does not).
+   * The 429 of a submission refused because the key's results hold MAX_STORED_BYTES_PER_KEY or
+   * more (the admission script checks it, from counterKeys).
    */
-  async checkBudget(data: ExecutionJobData): Promise<void> {
+  budgetExceeded(stored: number): ApiError {
     const budget = this.config.maxStoredBytesPerKey;
-    if (budget === 0) return;
-    const stored = await this.storedBytes(data.owner);
-    if (stored < budget) return;
-    this.metrics.countExecution('rejected', data.keyName);
-    throw new ApiError(HttpStatus.TOO_MANY_REQUESTS, {
+    return new ApiError(HttpStatus.TOO_MANY_REQUESTS, {
       error: `Storage budget exceeded: this API key's results hold ${stored} bytes (MAX_STORED_BYTES_PER_KEY ${budget}); they expire JOB_TTL_SECONDS after their jobs ended`,
       stored_bytes: stored,
       max_stored_bytes: budget,
@@ -120,11 +116,15 @@ export class ResultStorage {
 
   /** What the live counters of a key (or of all keys) add up to. */
   async storedBytes(scope: string): Promise<number> {
+    const counts = await this.queue.client.mget(...this.counterKeys(scope));
+    return counts.reduce((sum, count) => sum + Number(count ?? 0), 0);
+  }
+
+  /** The live counters of a key (its owner fingerprint) or of all keys (`all`). */
+  counterKeys(scope: string): string[] {
     const last = Math.floor(Date.now() / 1000 / this.bucketSeconds);
     const first = last - Math.ceil((this.config.jobTtlSeconds + MARGIN_SECONDS) / this.bucketSeconds);
-    const keys = Array.from({ length: last - first + 1 }, (_, i) => this.counterKey(scope, first + i));
-    const counts = await this.queue.client.mget(...keys);
-    return counts.reduce((sum, count) => sum + Number(count ?? 0), 0);
+    return Array.from({ length: last - first + 1 }, (_, i) => this.counterKey(scope, first + i));
   }
 
   private resultKey(jobId: string): string {
