@@ -71,6 +71,8 @@ function runtimeMount() {
   return { hostDir: RUNTIME_DIR, jailDir: manifest.jail_path };
 }
 const MIB = 1024 * 1024;
+/** The host uid the raw cold jails run as: the top of the service's default uid blocks, used by no service. */
+const BENCH_JAIL_UID = 1_999_999_000;
 
 // ---------------------------------------------------------------- options
 
@@ -179,14 +181,21 @@ function cgroupLimitsAvailable() {
  * `PYTHON` in the command becomes the runtime's interpreter as the jail sees it.
  */
 function jailCommand(command) {
-  const { buildNsjailArgs, jailPython } = require(path.join(root, 'dist/sandbox/nsjail-args.js'));
+  const { asHostUid, buildNsjailArgs, jailPython, procMasks } = require(path.join(root, 'dist/sandbox/nsjail-args.js'));
   const runtime = runtimeMount();
-  const settings = { runtime, maxMemoryMb: 1024, maxProcesses: 64, tmpfsMb: 64, cpuCount: 1, cgroupLimits: cgroupLimitsAvailable() };
-  const args = buildNsjailArgs(settings, (mount) => fs.existsSync(mount), 30, 'pass');
+  // /proc masked as the service masks it (its top-level entries, read here as at its boot).
+  const procEntries = fs.readdirSync('/proc').flatMap((name) => {
+    const stat = fs.lstatSync(`/proc/${name}`, { throwIfNoEntry: false });
+    return stat ? [{ name, directory: stat.isDirectory(), mode: stat.mode }] : [];
+  });
+  const settings = { runtime, maxMemoryMb: 1024, maxProcesses: 64, tmpfsMb: 64, cpuCount: 1, cgroupLimits: cgroupLimitsAvailable(), procMasks: procMasks(procEntries) };
+  const args = buildNsjailArgs(settings, (mount) => fs.existsSync(mount), BENCH_JAIL_UID, 30, 'pass');
   const tail = args.indexOf('--');
   const dropped = ['--log_fd', '--pass_fd'];
   const flags = args.slice(0, tail).filter((a, i, all) => !dropped.includes(a) && !dropped.includes(all[i - 1]));
-  return [NSJAIL, [...flags, '--quiet', '--', ...command.map((word) => (word === PYTHON ? jailPython(runtime) : word))]];
+  // Started as the service starts nsjail: as the jail's own host uid, through setpriv.
+  const [binary, ...rest] = asHostUid(BENCH_JAIL_UID, [NSJAIL, ...flags, '--quiet', '--', ...command.map((word) => (word === PYTHON ? jailPython(runtime) : word))]);
+  return [binary, rest];
 }
 
 /** Sequential spawn-to-exit times of one command (ms); checks its exit status and stdout size. */
@@ -860,7 +869,7 @@ async function main() {
         env: { ...service.env, API_KEYS: '<bench keys>' },
       },
     };
-    result.raw = { bare_python: bare, cold_jail: coldJail, cold_jail_command: [path.relative(root, jailPass[0]), ...jailPass[1].filter((a) => !a.includes('\n'))].join(' ') };
+    result.raw = { bare_python: bare, cold_jail: coldJail, cold_jail_command: [jailPass[0], ...jailPass[1].filter((a) => !a.includes('\n'))].join(' ') };
     result.service_1conn = {
       back_to_back: { latency_ms: b2b, breakdown: breakdown(b2bTimes, b2bAnswers) },
       paced: { gap_ms: o.gapMs, latency_ms: paced, breakdown: breakdown(pacedTimes, pacedAnswers), cpu: pacedCpu },
