@@ -77,7 +77,10 @@ COPY deploy/healthcheck.js ./deploy/healthcheck.js
 # Fail the build, not the first request, if nsjail's libraries or the runtime are missing.
 RUN /usr/local/bin/nsjail --help >/dev/null 2>&1 && /opt/pyexec/runtime/bin/python3 -I -c 'pass'
 
+# MALLOC_ARENA_MAX: glibc's per-thread malloc arenas fragment under the thread pool's work (cgroup
+# files, sockets): without it the service grew from 231 to 374 MiB over 9,000 runs (docs/operations.md).
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     PORT=8080 \
     NSJAIL_PATH=/usr/local/bin/nsjail \
     RUNTIME_DIR=/opt/pyexec/runtime

@@ -290,7 +290,8 @@ class Service {
     };
     this.child = spawn(process.execPath, [path.join(root, 'dist/main.js')], {
       cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME ?? '/root', ...this.env },
+      // MALLOC_ARENA_MAX as scripts/start.sh and the image start the service (docs/operations.md, memory).
+      env: { PATH: process.env.PATH, HOME: process.env.HOME ?? '/root', MALLOC_ARENA_MAX: '2', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout.on('data', (d) => (this.output = tail(this.output, String(d))));

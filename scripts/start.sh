@@ -25,7 +25,9 @@ if [ -z "${API_KEYS:-}${API_KEY:-}" ]; then
 
 MSG
 fi
-node dist/main.js &
+# glibc's per-thread malloc arenas fragment under the thread pool's work: two keep the service's
+# memory flat (docs/operations.md, memory). The image sets it too.
+MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} node dist/main.js &
 SERVICE_PID=$!
 trap 'kill -TERM $SERVICE_PID 2>/dev/null; wait $SERVICE_PID 2>/dev/null; exit 0' INT TERM  # the EXIT trap of redis.sh stops a private Redis
 wait $SERVICE_PID
