@@ -252,6 +252,17 @@ describe('a fork server whose zygote dies', () => {
     expect(zygotePids(t.prefix)).toEqual(before);
   });
 
+  it("gives the zygote's slot cgroup 8 times a run's CPU shares, so contended CPU goes to readying the next run first", async () => {
+    await waitUntil(async () => (zygotePids(t.prefix).length > 0 ? true : undefined), 20_000, 'a zygote');
+    const cpuGroup = `/sys/fs/cgroup/cpu/${t.prefix}`;
+    const instances = readdirSync(cpuGroup, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+    const dirs = instances.flatMap((instance) => readdirSync(`${cpuGroup}/${instance}`).filter((name) => /^(slot|run)-/.test(name)).map((name) => [name, `${cpuGroup}/${instance}/${name}`]));
+    const shares = (prefix: string) => dirs.filter(([name]) => name.startsWith(prefix)).map(([, dir]) => readFileSync(`${dir}/cpu.shares`, 'utf8').trim());
+    expect(shares('slot-')).toEqual(['8192']);
+    expect(shares('run-').length).toBeGreaterThan(0);
+    for (const value of shares('run-')) expect(value).toBe('1024');
+  });
+
   it("serves on when the emptied run cgroups it keeps for reuse are removed under it (another service process's boot sweep)", async () => {
     const before = await waitUntil(async () => (zygotePids(t.prefix).length > 0 ? zygotePids(t.prefix) : undefined), 20_000, 'a zygote');
     for (let i = 0; i < 3; i++) expect((await t.execute({ code: 'return 1' })).status).toBe(200);

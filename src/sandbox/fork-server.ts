@@ -25,6 +25,8 @@ const HEADER_BYTES = 5;
 const SLOT_PIDS = 16;
 /** After SIGTERM nsjail kills the jail and removes what it made; SIGKILL only if it hangs. */
 const KILL_ESCALATION_MS = 2000;
+/** The slot cgroup's (zygote's) share of contended CPU, in runs' shares. */
+const SLOT_CPU_WEIGHT = 8;
 /** Emptied run cgroups a server keeps for its next runs; more (runs that ended while others were parked) are removed. */
 const MAX_SPARE_CGROUPS = 2;
 /** How long a run killed through its cgroup may take to end its output before its server is stopped. */
@@ -144,7 +146,10 @@ export class ForkServer {
     let slotCgroup: RunCgroup | undefined;
     if (options.cgroups.mode !== 'none') {
       const { maxMemoryMb, cpuCount } = options.jail;
-      slotCgroup = await options.cgroups.create(`slot-${randomUUID()}`, { memoryBytes: (maxMemoryMb + 512) * 1024 * 1024, maxPids: SLOT_PIDS, cpus: cpuCount });
+      // The zygote's work (forking, parking the next run) comes before the runs' when CPU is
+      // contended: hostile runs at their quota must not keep a slot from becoming ready.
+      const limits = { memoryBytes: (maxMemoryMb + 512) * 1024 * 1024, maxPids: SLOT_PIDS, cpus: cpuCount, cpuWeight: SLOT_CPU_WEIGHT };
+      slotCgroup = await options.cgroups.create(`slot-${randomUUID()}`, limits);
     }
     return new ForkServer(options, uids, slotCgroup);
   }

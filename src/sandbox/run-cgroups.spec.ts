@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { detectCgroups } from './run-cgroups';
@@ -41,6 +41,10 @@ describe('cgroup v2 driver', () => {
     expect(readFileSync(path.join(runDir, 'memory.swap.max'), 'utf8')).toBe('0');
     expect(readFileSync(path.join(runDir, 'pids.max'), 'utf8')).toBe('65');
     expect(readFileSync(path.join(runDir, 'cpu.max'), 'utf8')).toBe('100000 100000');
+    // A run keeps the kernel's default weight; a cgroup given a weight gets that multiple of it.
+    expect(existsSync(path.join(runDir, 'cpu.weight'))).toBe(false);
+    await driver.create('slot-abc', { memoryBytes: 1024 * 1024 * 1024, maxPids: 16, cpus: 2, cpuWeight: 8 });
+    expect(readFileSync(path.join(parent, 'slot-abc', 'cpu.weight'), 'utf8')).toBe('800');
 
     writeFileSync(path.join(runDir, 'memory.events'), 'low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n');
     writeFileSync(path.join(runDir, 'pids.events'), 'max 0\n');

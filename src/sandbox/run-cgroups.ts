@@ -26,7 +26,13 @@ export interface CgroupLimits {
   maxPids: number;
   /** CPU time per wall second, in CPUs (1 = one core). */
   cpus: number;
+  /** Its share of contended CPU, as a multiple of a run's (default 1). */
+  cpuWeight?: number;
 }
+
+/** The kernel's default CPU shares (v1 cpu.shares) and weight (v2 cpu.weight): a run's. */
+const CPU_SHARES_DEFAULT = 1024;
+const CPU_WEIGHT_DEFAULT = 100;
 
 export interface RunUsage {
   oomKilled: boolean;
@@ -230,6 +236,7 @@ class CgroupV1Driver implements CgroupDriver {
       await fs.writeFile(path.join(dirs.pids, 'pids.max'), String(limits.maxPids));
       await fs.writeFile(path.join(dirs.cpu, 'cpu.cfs_period_us'), String(CPU_PERIOD_US));
       await fs.writeFile(path.join(dirs.cpu, 'cpu.cfs_quota_us'), String(Math.round(limits.cpus * CPU_PERIOD_US)));
+      if (limits.cpuWeight) await fs.writeFile(path.join(dirs.cpu, 'cpu.shares'), String(Math.round(limits.cpuWeight * CPU_SHARES_DEFAULT)));
     } catch (error) {
       await Promise.allSettled(all.map(destroy));
       throw error;
@@ -272,6 +279,7 @@ class CgroupV2Driver implements CgroupDriver {
       await fs.writeFile(path.join(dir, 'memory.swap.max'), '0').catch(() => undefined); // absent without swap accounting
       await fs.writeFile(path.join(dir, 'pids.max'), String(limits.maxPids));
       await fs.writeFile(path.join(dir, 'cpu.max'), `${Math.round(limits.cpus * CPU_PERIOD_US)} ${CPU_PERIOD_US}`);
+      if (limits.cpuWeight) await fs.writeFile(path.join(dir, 'cpu.weight'), String(Math.min(10_000, Math.round(limits.cpuWeight * CPU_WEIGHT_DEFAULT))));
     } catch (error) {
       await destroy(dir).catch(() => undefined);
       throw error;
