@@ -461,10 +461,12 @@ async function fairness(service, seconds) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: HOSTILE.length + 2 });
   const stopAt = performance.now() + seconds * 1000;
   const hostileStatuses = {};
+  const hostileErrors = [];
   const hostile = HOSTILE.map(async (body) => {
     while (performance.now() < stopAt) {
-      const { status } = await service.post(body, agent, service.hostileKey);
+      const { status, text } = await service.post(body, agent, service.hostileKey);
       hostileStatuses[status] = (hostileStatuses[status] ?? 0) + 1;
+      if (status >= 500) hostileErrors.push(`${status}: ${text.slice(0, 200)}`);
     }
   });
   // Let A's programs take their slots first.
@@ -486,7 +488,7 @@ async function fairness(service, seconds) {
   }
   await Promise.all([...polite, ...hostile]);
   agent.destroy();
-  return { seconds, gap_ms: FAIRNESS_GAP_MS, polite_latency_ms: summary(times), polite_max_ms: Math.max(...times), polite_slowest: slowest.sort((a, b) => b.ms - a.ms).slice(0, 5), polite_errors: errors, hostile_statuses: hostileStatuses };
+  return { seconds, gap_ms: FAIRNESS_GAP_MS, polite_latency_ms: summary(times), polite_max_ms: Math.max(...times), polite_slowest: slowest.sort((a, b) => b.ms - a.ms).slice(0, 5), polite_errors: errors, hostile_statuses: hostileStatuses, hostile_server_errors: hostileErrors };
 }
 
 /** Where the time of a synchronous request goes, from the response's own fields (p50s, ms). */
@@ -673,6 +675,7 @@ function render(r) {
   out.push(table([lat('    key B', fr.polite_latency_ms, `max ${f1(fr.polite_max_ms)}, ${fr.polite_errors.length} errors`)], ['', 'n', 'p50', 'p90', 'p99', '']));
   out.push(`    B's slowest (ms: HTTP / queue_time / run_time / total_time): ${fr.polite_slowest.map((x) => [x.ms, x.queue_time_ms, x.run_time_ms, x.total_time_ms].map(f1).join(' / ')).join(', ')}`);
   for (const error of fr.polite_errors.slice(0, 5)) out.push(`    B error: ${error}`);
+  for (const error of fr.hostile_server_errors.slice(0, 3)) out.push(`    A server error: ${error}`);
   out.push('');
   const e = r.rss;
   out.push(`(e) service RSS (VmRSS of pid ${e.pid}): boot ${f1(e.boot_kib / 1024)} MiB, after ${e.first_runs} runs ${f1(e.after_first_kib / 1024)} MiB, after ${e.total_runs} runs ${f1(e.after_total_kib / 1024)} MiB (ratio ${(e.ratio).toFixed(3)})`);
