@@ -29,6 +29,8 @@ const KILL_ESCALATION_MS = 2000;
 const SLOT_CPU_WEIGHT = 8;
 /** Emptied run cgroups a server keeps for its next runs; more (runs that ended while others were parked) are removed. */
 const MAX_SPARE_CGROUPS = 2;
+/** SIGKILL: how a run killed through its cgroup ended, when its wait status is late. */
+const KILLED_SIGNAL = 9;
 /** How long a run killed through its cgroup may take to end its output before its server is stopped. */
 const RUN_KILL_WAIT_MS = 2000;
 
@@ -324,7 +326,9 @@ export class ForkServer {
   /**
    * Ends the current run as `why` without the server: every process of its cgroup is killed,
    * so its output ends (D) and its wait status follows (X), answered as `why`. Without a cgroup,
-   * or if it is not answered within RUN_KILL_WAIT_MS, the server stops instead.
+   * or if its output has not ended within RUN_KILL_WAIT_MS, the server stops instead. A run whose
+   * output ended but whose wait status is late (a big pid namespace torn down on a busy host) is
+   * answered as `why` then: the server, maybe serving the next run already, goes on.
    */
   private stopRun(run: CurrentRun, why: Termination): void {
     if (!run.cgroup) {
@@ -334,7 +338,9 @@ export class ForkServer {
     run.termination = why;
     run.cgroup.kill();
     setTimeout(() => {
-      if (run.resolve) this.stop(why, run);
+      if (!run.resolve) return;
+      if (this.current === run) this.stop(why, run);
+      else this.answer(run, { exitCode: null, signal: KILLED_SIGNAL, record: null }, run.usage);
     }, RUN_KILL_WAIT_MS).unref();
   }
 
