@@ -308,8 +308,9 @@ export class ForkServer {
   }
 
   /**
-   * The deadline: a run in progress is stopped (408). A run already answered whose process
-   * lingers (it closed its output and went on) is killed through its cgroup.
+   * The deadline: a run in progress is stopped (408). Of a run whose output ended, whatever
+   * lingers is killed through its cgroup, and if its wait status has still not come it is
+   * answered as killed (SIGKILL).
    */
   private expire(run: CurrentRun): void {
     if (run === this.current) {
@@ -320,7 +321,12 @@ export class ForkServer {
       this.stop('timeout', run);
       return;
     }
-    void run.cgroup.remove().catch(() => this.stop('timeout', run));
+    // Its output ended but no wait status came by its deadline: whatever is left of it goes, and a
+    // run still unanswered is answered as killed rather than left waiting for a status that may never come.
+    void run.cgroup.remove().then(
+      () => this.answer(run, { exitCode: null, signal: KILLED_SIGNAL, record: null }, run.usage),
+      () => this.stop('timeout', run),
+    );
   }
 
   /**
