@@ -3,6 +3,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { CGROUP_CONTROLLERS, cgroupPids, sandboxCgroups } from './support/cgroups';
 import { waitUntil } from './support/wait';
 import { KEY, startTestApp, TestApp } from './support/test-app';
 import { answerBound, jsonBytes } from '../src/contract/answer-size';
@@ -13,7 +14,6 @@ import { answerBound, jsonBytes } from '../src/contract/answer-size';
  * left (in its cgroup or any other run cgroup).
  */
 
-const CGROUP_CONTROLLERS = ['memory', 'pids', 'cpu'];
 /** WORKER_CONCURRENCY below, hence SANDBOX_POOL_SIZE unless the environment turns the pool off. */
 const poolSize = process.env.SANDBOX_POOL_SIZE === '0' ? 0 : 1;
 const PROJECT_DIR = path.resolve(__dirname, '..');
@@ -21,15 +21,6 @@ const PROJECT_DIR = path.resolve(__dirname, '..');
 /** Clock ticks since boot (USER_HZ is 100 on Linux), the unit of a process's start time. */
 const TICKS_PER_SECOND = 100;
 const ticksSinceBoot = () => Math.floor(Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * TICKS_PER_SECOND);
-
-/** The processes of a cgroup directory (none when it is gone: a one-shot jail's is removed after its run). */
-function cgroupPids(dir: string): string[] {
-  try {
-    return readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
-}
 
 /** Start times (ticks since boot) of the processes in these cgroup directories. */
 function processStarts(dirs: string[]): number[] {
@@ -42,21 +33,6 @@ function processStarts(dirs: string[]): number[] {
         return []; // exited meanwhile
       }
     });
-  });
-}
-
-/** run-* cgroup directories this app's sandbox has: the parked process's, and emptied ones a fork server keeps for its next runs. */
-function leftoverRunCgroups(group: string): string[] {
-  return CGROUP_CONTROLLERS.flatMap((controller) => {
-    const groupDir = `/sys/fs/cgroup/${controller}/${group}`;
-    if (!existsSync(groupDir)) return [];
-    return readdirSync(groupDir, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .flatMap((instance) =>
-        readdirSync(path.join(groupDir, instance.name), { withFileTypes: true })
-          .filter((entry) => entry.isDirectory() && entry.name.startsWith('run-'))
-          .map((entry) => path.join(groupDir, instance.name, entry.name)),
-      );
   });
 }
 
@@ -98,17 +74,17 @@ describe('containment suite', () => {
     const probe = await t.execute({ code: 'return 6 * 7' });
     expect(probe.status).toBe(200);
     expect(probe.body.result).toBe(42);
-    const leftOver = () => processStarts(leftoverRunCgroups(t.prefix)).filter((start) => start < caseEnded);
+    const leftOver = () => processStarts(sandboxCgroups(t.prefix)).filter((start) => start < caseEnded);
     // Processes are only in the parked run's cgroup (one per pool slot): a process of the case
     // that keeps forking new ones is in another (its own), whatever its start time.
-    const busyCgroups = () => leftoverRunCgroups(t.prefix).filter((dir) => dir.startsWith('/sys/fs/cgroup/pids/') && cgroupPids(dir).length > 0);
+    const busyCgroups = () => sandboxCgroups(t.prefix).filter((dir) => dir.startsWith('/sys/fs/cgroup/pids/') && cgroupPids(dir).length > 0);
     await waitUntil(async () => (leftOver().length === 0 && busyCgroups().length <= poolSize ? true : undefined), 5000, "the case's processes gone").catch(() => undefined);
     expect(leftOver()).toEqual([]);
     expect(busyCgroups().length).toBeLessThanOrEqual(poolSize);
     // The reading sees processes at all (cgroup v1 hosts, as this suite's paths): with the pool on, the next run's is parked in a run cgroup.
     if (poolSize > 0 && existsSync('/sys/fs/cgroup/pids')) await waitUntil(async () => (busyCgroups().length > 0 ? true : undefined), 5000, 'a parked run');
     // The parked run's cgroup and at most two emptied ones a fork server keeps, per controller.
-    expect(leftoverRunCgroups(t.prefix).length).toBeLessThanOrEqual(3 * poolSize * CGROUP_CONTROLLERS.length);
+    expect(sandboxCgroups(t.prefix).length).toBeLessThanOrEqual(3 * poolSize * CGROUP_CONTROLLERS.length);
   });
 
   const run = (code: string, timeout = 10) => t.execute({ code, timeout });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { readFileSync, rmdirSync } from 'node:fs';
+import { cgroupPids, sandboxCgroups } from './support/cgroups';
 import { hostProcessesWith } from './support/host-processes';
 import { startTestApp, TestApp } from './support/test-app';
 import { waitUntil } from './support/wait';
@@ -11,37 +12,20 @@ import { waitUntil } from './support/wait';
  */
 const forkServer = process.env.SANDBOX_FORKSERVER !== '0' && process.env.SANDBOX_POOL_SIZE !== '0';
 
-
 /** Host pids of the zygotes of the app whose cgroups are under `group` (SANDBOX_CGROUP_PARENT). */
 function zygotePids(group: string): number[] {
-  const groupDir = `/sys/fs/cgroup/pids/${group}`;
   const pids: number[] = [];
-  for (const instance of readdirSync(groupDir, { withFileTypes: true }).filter((entry) => entry.isDirectory())) {
-    for (const slot of readdirSync(`${groupDir}/${instance.name}`).filter((name) => name.startsWith('slot-'))) {
-      for (const pid of readFileSync(`${groupDir}/${instance.name}/${slot}/cgroup.procs`, 'utf8').split('\n').filter(Boolean)) {
-        try {
-          // The zygote is pid 1 of its jail; its forks (the runs' parents) share its command line.
-          const nspid = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1].trim().split(/\s+/);
-          // (A run's process is pid 1 too, of a namespace one level deeper: three NSpid entries.)
-          if (nspid?.length === 2 && nspid[1] === '1' && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('zygote_main')) pids.push(Number(pid));
-        } catch {
-          /* gone */
-        }
-      }
+  for (const pid of sandboxCgroups(group, 'slot', ['pids']).flatMap(cgroupPids)) {
+    try {
+      // The zygote is pid 1 of its jail; its forks (the runs' parents) share its command line.
+      const nspid = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1].trim().split(/\s+/);
+      // (A run's process is pid 1 too, of a namespace one level deeper: three NSpid entries.)
+      if (nspid?.length === 2 && nspid[1] === '1' && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('zygote_main')) pids.push(Number(pid));
+    } catch {
+      /* gone */
     }
   }
   return pids;
-}
-
-/** Empty run-* cgroup directories of the app whose cgroups are under `group`, in every controller (cgroup v1). */
-function emptyRunCgroups(group: string): string[] {
-  return ['memory', 'pids', 'cpu'].flatMap((controller) => {
-    const groupDir = `/sys/fs/cgroup/${controller}/${group}`;
-    return readdirSync(groupDir, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .flatMap((instance) => readdirSync(`${groupDir}/${instance.name}`).filter((name) => name.startsWith('run-')).map((name) => `${groupDir}/${instance.name}/${name}`))
-      .filter((dir) => readFileSync(`${dir}/cgroup.procs`, 'utf8').trim() === '');
-  });
 }
 
 describe('cross-run isolation', () => {
@@ -254,19 +238,17 @@ describe('a fork server whose zygote dies', () => {
 
   it("gives the zygote's slot cgroup 8 times a run's CPU shares, so contended CPU goes to readying the next run first", async () => {
     await waitUntil(async () => (zygotePids(t.prefix).length > 0 ? true : undefined), 20_000, 'a zygote');
-    const cpuGroup = `/sys/fs/cgroup/cpu/${t.prefix}`;
-    const instances = readdirSync(cpuGroup, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
-    const dirs = instances.flatMap((instance) => readdirSync(`${cpuGroup}/${instance}`).filter((name) => /^(slot|run)-/.test(name)).map((name) => [name, `${cpuGroup}/${instance}/${name}`]));
-    const shares = (prefix: string) => dirs.filter(([name]) => name.startsWith(prefix)).map(([, dir]) => readFileSync(`${dir}/cpu.shares`, 'utf8').trim());
-    expect(shares('slot-')).toEqual(['8192']);
-    expect(shares('run-').length).toBeGreaterThan(0);
-    for (const value of shares('run-')) expect(value).toBe('1024');
+    const shares = (kind: 'run' | 'slot') => sandboxCgroups(t.prefix, kind, ['cpu']).map((dir) => readFileSync(`${dir}/cpu.shares`, 'utf8').trim());
+    expect(shares('slot')).toEqual(['8192']);
+    expect(shares('run').length).toBeGreaterThan(0);
+    for (const value of shares('run')) expect(value).toBe('1024');
   });
 
   it("serves on when the emptied run cgroups it keeps for reuse are removed under it (another service process's boot sweep)", async () => {
     const before = await waitUntil(async () => (zygotePids(t.prefix).length > 0 ? zygotePids(t.prefix) : undefined), 20_000, 'a zygote');
     for (let i = 0; i < 3; i++) expect((await t.execute({ code: 'return 1' })).status).toBe(200);
-    const spares = await waitUntil(async () => (emptyRunCgroups(t.prefix).length > 0 ? emptyRunCgroups(t.prefix) : undefined), 5000, 'an emptied run cgroup');
+    const emptyRunCgroups = () => sandboxCgroups(t.prefix).filter((dir) => cgroupPids(dir).length === 0);
+    const spares = await waitUntil(async () => (emptyRunCgroups().length > 0 ? emptyRunCgroups() : undefined), 5000, 'an emptied run cgroup');
     for (const dir of spares) rmdirSync(dir);
     for (let i = 0; i < 3; i++) {
       const res = await t.execute({ code: 'return 2' });
