@@ -21,7 +21,7 @@ export interface ForkServerOptions extends JailOptions {
 /** Frame types of the zygote's protocol (zygote.py). */
 const FRAME = { run: 'R', ready: 'Y', stdout: 'O', stderr: 'E', record: 'C', done: 'D', exit: 'X', fatal: 'F' } as const;
 const HEADER_BYTES = 5;
-/** The zygote, nsjail and the intermediate processes of a parked and an ending run. */
+/** nsjail, the zygote, its forker, and room for a run being parked while another starts. */
 const SLOT_PIDS = 16;
 /** After SIGTERM nsjail kills the jail and removes what it made; SIGKILL only if it hangs. */
 const KILL_ESCALATION_MS = 2000;

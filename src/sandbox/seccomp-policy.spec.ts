@@ -26,4 +26,12 @@ describe('seccomp policy', () => {
     expect(ZYGOTE_POLICY).not.toMatch(/KILL_PROCESS \{[^}]*\b(unshare|mount)\b/);
     expect(ZYGOTE_POLICY).toMatch(/KILL_PROCESS \{ ptrace/);
   });
+
+  it('lets the zygote enter a pid namespace with setns, and no other kind; runs never', () => {
+    expect(ZYGOTE_POLICY).toMatch(/ALLOW \{[^}]*setns\(fd, nstype\) \{ nstype == 536870912 \}/);
+    expect(ZYGOTE_POLICY).toMatch(/KILL_PROCESS \{[^}]*setns\(fd, nstype\) \{ nstype != 536870912 \}/);
+    expect(SECCOMP_POLICY).toMatch(/KILL_PROCESS \{[^}]*\bsetns\b(?!\()/);
+    const runRules = libseccompRules().rules.filter((rule) => rule.syscalls.includes('setns'));
+    expect(runRules).toEqual([{ action: 'kill', syscalls: ['setns'] }]);
+  });
 });

@@ -48,6 +48,7 @@ const SOCK_TYPE_MASK = 0xf;
 
 /** CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET */
 const CLONE_NEW_ANY = 0x7e020000;
+const CLONE_NEWPID = 0x20000000;
 
 /**
  * A condition on one argument: equal to `equal`, different from `notEqual`, with none or with
@@ -75,9 +76,12 @@ export interface SeccompRule {
   when?: SeccompCondition;
   /** The fork server's zygote needs this call, whole, to build a run's sandbox: the outer jail allows it. */
   zygoteNeeds?: boolean;
+  /** The zygote needs this call with this (`equal`) argument only: the outer jail allows that use, and the rule stands for every other. */
+  zygoteNeedsWhen?: SeccompCondition & { equal: number };
 }
 
 const CLONE_ARGS = 'flags, stack, parent_tid, child_tid, tls';
+const SETNS_ARGS = 'fd, nstype';
 const SOCKET_ARGS = 'domain, type, protocol';
 
 /**
@@ -163,7 +167,8 @@ export const SECCOMP_RULES: SeccompRule[] = [
   // New namespaces: a nested user namespace hands the program CAP_SYS_ADMIN over it, and with
   // that the whole mount/net/... kernel surface. Only a deliberate attempt matches.
   { action: 'kill', syscalls: ['unshare'], zygoteNeeds: true },
-  { action: 'kill', syscalls: ['setns'] },
+  // The zygote's forker enters its own pid namespace again before each run's new one (zygote.py, fork_run).
+  { action: 'kill', syscalls: ['setns'], zygoteNeedsWhen: { arg: 1, kafelArgs: SETNS_ARGS, equal: CLONE_NEWPID } },
   { action: 'kill', syscalls: ['clone'], when: { arg: 0, kafelArgs: CLONE_ARGS, anyBits: CLONE_NEW_ANY }, zygoteNeeds: true },
   // Mounting, old and new API (fails without CAP_SYS_ADMIN anyway; kept out as a clear signal).
   { action: 'kill', syscalls: ['mount'], zygoteNeeds: true },
@@ -252,11 +257,18 @@ export const EGRESS_SECCOMP_POLICY: string = kafelPolicy(
 
 /**
  * The fork server's outer jail: the same policy, but what the zygote needs to build each run's
- * sandbox (unshare, clone into new namespaces, mount) is allowed whole. Each run then gets the
- * whole policy.
+ * sandbox (unshare, clone into new namespaces, mount) is allowed whole, and setns into a pid
+ * namespace only. Each run then gets the whole policy.
  */
 export const ZYGOTE_POLICY: string = kafelPolicy([
-  ...SECCOMP_RULES.filter((rule) => !rule.zygoteNeeds),
+  ...SECCOMP_RULES.filter((rule) => !rule.zygoteNeeds).flatMap((rule): SeccompRule[] => {
+    if (!rule.zygoteNeedsWhen) return [rule];
+    const { equal, ...argument } = rule.zygoteNeedsWhen;
+    return [
+      { action: 'allow', syscalls: rule.syscalls, when: { ...argument, equal } },
+      { action: rule.action, syscalls: rule.syscalls, when: { ...argument, notEqual: equal } },
+    ];
+  }),
   { action: 'allow', syscalls: [...new Set(SECCOMP_RULES.filter((rule) => rule.zygoteNeeds).flatMap((rule) => rule.syscalls))] },
 ]);
 

@@ -3,11 +3,12 @@
 # long-lived nsjail, as uid 0 of the jail's user namespace (an unprivileged host uid) with the
 # few capabilities it needs to build each run's sandbox. It imports the harness and the preload
 # list, never runs user code itself, and relays each run's input and output. Its forker (forked
-# before any run, so it never holds run data) forks, per run, a child that unshares fresh mount,
-# pid, net, ipc and uts namespaces and forks the run's process: pid 1 of its own pid namespace,
-# with fresh tmpfs mounts, its own /proc, the run's rlimits, uid/gid 99999, no capabilities,
-# no_new_privs and the seccomp policy of one-shot jails, applied before any user code. The next
-# run's process is forked and parked while the current one runs, waiting for its payload.
+# before any run, so it never holds run data) forks, per run, the run's process into a fresh pid
+# namespace (its pid 1), where it unshares fresh mount, net, ipc and uts namespaces and gets
+# fresh tmpfs mounts, its own /proc, the run's rlimits, uid/gid 99999, no capabilities,
+# no_new_privs and the seccomp policy of one-shot jails, before any user code. One fork of the
+# big preloaded image per run: its page tables are most of a run's cost. The next run's process
+# is forked and parked while the current one runs, waiting for its payload.
 #
 # Its one argument (after the descriptor number) is a JSON config (fork-server.ts). Protocol on
 # the control socket, both ways: frames of a 4-byte big-endian length, a type byte and the data.
@@ -176,55 +177,48 @@ def become_run(config, bpf, fds):
         numpy_random.seed()
 
 
-def fork_run(config, bpf):
-    """Forks the next run's process and parks it; returns its pipes (Z's ends)."""
-    ends = {name: os.pipe() for name in ("payload", "stdin", "stdout", "stderr", "record", "status", "ready")}
+def fork_run(config, bpf, pid_namespace):
+    """Forks the next run's process, pid 1 of a new pid namespace, and parks it; returns its pid,
+    its pipes (Z's ends) and the write end of its status pipe (the forker reports its wait status)."""
+    ends = {name: os.pipe() for name in CHILD_PIPES}
+    # A new pid namespace for the next child only: the forker's own is entered again first (it
+    # stays the forker's; only the namespace its children are born in changes).
+    check(libc.setns(pid_namespace, CLONE_NEWPID), "setns")
+    check(libc.unshare(CLONE_NEWPID), "unshare")
     pid = os.fork()
     if pid == 0:
-        status = 70
         try:
-            keep = {ends[n][i] for n, i in (("payload", 0), ("stdin", 0), ("stdout", 1), ("stderr", 1), ("record", 1), ("status", 1), ("ready", 1))}
-            # Nothing of the forker's (its channel to the zygote above all) reaches the run.
+            fds = [ends["stdin"][0], ends["stdout"][1], ends["stderr"][1], ends["payload"][0], ends["record"][1], ends["ready"][1]]
+            # Nothing of the forker's (its channel to the zygote, other runs' pipes and pidfds, this
+            # run's status pipe) reaches the run.
             for fd in [int(name) for name in os.listdir("/proc/self/fd")]:
-                if fd > 2 and fd not in keep:
+                if fd > 2 and fd not in fds:
                     try:
                         os.close(fd)
                     except OSError:
                         pass
-            check(libc.unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET), "unshare")
-            run_pid = os.fork()
-            if run_pid == 0:
+            check(libc.unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET), "unshare")
+            become_run(config, bpf, fds)
+            os.write(5, b"R\n")
+            os.close(5)
+        except BaseException as exc:
+            for fd in (5, ends["ready"][1]):  # after or before the descriptors were moved
                 try:
-                    fds = [ends["stdin"][0], ends["stdout"][1], ends["stderr"][1], ends["payload"][0], ends["record"][1], ends["ready"][1]]
-                    os.close(ends["status"][1])
-                    become_run(config, bpf, fds)
-                    os.write(5, b"R\n")
-                    os.close(5)
-                except BaseException as exc:
-                    for fd in (5, ends["ready"][1]):  # after or before the descriptors were moved
-                        try:
-                            os.write(fd, ("E%s\n" % exc).encode())
-                            break
-                        except OSError:
-                            pass
-                    os._exit(71)
-                try:
-                    harness(3, 4)
-                finally:
-                    os._exit(1)  # harness() exits itself; never fall through into this parent's code
-            os.write(ends["ready"][1], ("P%d\n" % run_pid).encode())
-            for fd in keep - {ends["status"][1]}:
-                os.close(fd)
-            _, wait_status = os.waitpid(run_pid, 0)
-            os.write(ends["status"][1], str(wait_status).encode())
-            status = 0
+                    os.write(fd, ("E%s\n" % exc).encode())
+                    break
+                except OSError:
+                    pass
+            os._exit(71)
+        try:
+            harness(3, 4)
         finally:
-            os._exit(status)
+            os._exit(1)  # harness() exits itself; never fall through into the forker's code
+    os.write(ends["ready"][1], ("P%d\n" % pid).encode())
     for name, (read_end, write_end) in ends.items():
-        os.close(read_end if name in ("payload", "stdin") else write_end)
+        if name != "status":  # the forker keeps its write end
+            os.close(read_end if name in ("payload", "stdin") else write_end)
     child = {name: (write_end if name in ("payload", "stdin") else read_end) for name, (read_end, write_end) in ends.items()}
-    child["pid"] = pid
-    return child
+    return pid, child, ends["status"][1]
 
 
 CHILD_PIPES = ("payload", "stdin", "stdout", "stderr", "record", "status", "ready")
@@ -233,27 +227,35 @@ CHILD_PIPES = ("payload", "stdin", "stdout", "stderr", "record", "status", "read
 def forker_main(channel, config, bpf):
     """The forker: a copy of the zygote made before any run, so the memory every run is forked
     from never holds another run's code, input, output or result (the zygote relays those). It
-    only answers "P" with a parked run's pid and its pipes (SCM_RIGHTS)."""
+    answers "P" with a parked run's pid and its pipes (SCM_RIGHTS), and writes each run's wait
+    status to the run's status pipe once it has ended (its pid namespace is gone then)."""
     os.close(config["control_fd"])
+    pid_namespace = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+    selector = selectors.DefaultSelector()
+    selector.register(channel, selectors.EVENT_READ, None)
     while True:
-        command = channel.recv(1)
-        if not command:
-            os._exit(0)
-        # Reap the intermediates of earlier runs (each reports its run's status on a pipe).
-        try:
-            while os.waitpid(-1, os.WNOHANG)[0] != 0:
-                pass
-        except ChildProcessError:
-            pass
-        try:
-            child = fork_run(config, bpf)
-        except BaseException as exc:
-            channel.sendall(("E%s" % exc).encode()[:4000])
-            continue
-        fds = [child[name] for name in CHILD_PIPES]
-        socket.send_fds(channel, [b"K%d" % child["pid"]], fds)
-        for fd in fds:
-            os.close(fd)
+        for key, _ in selector.select():
+            if key.data is not None:
+                # A run's pidfd: it has ended.
+                pid, status = key.data
+                selector.unregister(key.fd)
+                os.close(key.fd)
+                _, wait_status = os.waitpid(pid, 0)
+                os.write(status, str(wait_status).encode())
+                os.close(status)
+                continue
+            if not channel.recv(1):
+                os._exit(0)
+            try:
+                pid, child, status = fork_run(config, bpf, pid_namespace)
+            except BaseException as exc:
+                channel.sendall(("E%s" % exc).encode()[:4000])
+                continue
+            selector.register(os.pidfd_open(pid), selectors.EVENT_READ, (pid, status))
+            fds = [child[name] for name in CHILD_PIPES]
+            socket.send_fds(channel, [b"K%d" % pid], fds)
+            for fd in fds:
+                os.close(fd)
 
 
 def start_forker(config, bpf):
