@@ -177,6 +177,15 @@ def become_run(config, bpf, fds):
         numpy_random.seed()
 
 
+def warm_up():
+    """The harness's own steps, once, on a program of its own, while the process is parked: the
+    memory they write is copied from the zygote's now, not on the request's time."""
+    _json.make_scanner(_ScanContext())('{"code": "x", "env": {}, "limits": {"result_bytes": 1}}', 0)
+    namespace = {"__builtins__": builtins}
+    exec(build_program("values = [1, 'a', 2.5]\nreturn {'values': values}"), namespace)
+    encode(namespace.pop(ENTRY)(), [])
+
+
 def fork_run(config, bpf, pid_namespace):
     """Forks the next run's process, pid 1 of a new pid namespace, and parks it; returns its pid,
     its pipes (Z's ends) and the write end of its status pipe (the forker reports its wait status)."""
@@ -199,6 +208,7 @@ def fork_run(config, bpf, pid_namespace):
                         pass
             check(libc.unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET), "unshare")
             become_run(config, bpf, fds)
+            warm_up()
             os.write(5, b"R\n")
             os.close(5)
         except BaseException as exc:
