@@ -9,6 +9,7 @@ import { PYTHON_RUNNER, PythonRunner, RunOutcome } from '../sandbox/python-runne
 import { contextOf, inSpan, recordSpan, setSpanError, SpanKind } from '../tracing/spans';
 import { WebhookDispatcher } from '../webhooks/webhook-dispatcher';
 import { EXECUTION_QUEUE, InjectExecutionQueue } from './execution-queue';
+import { JobWaiter } from './job-waiter';
 import { ResultStorage, StoredResultRef } from './result-storage';
 
 /** The consumer: runs each job in the sandbox, stores its answer and hands async ones to the webhooks. */
@@ -25,6 +26,7 @@ export class ExecutionProcessor implements OnModuleInit, BeforeApplicationShutdo
     private readonly webhooks: WebhookDispatcher,
     private readonly metrics: Metrics,
     private readonly storage: ResultStorage,
+    private readonly waiter: JobWaiter,
   ) {}
 
   onModuleInit(): void {
@@ -108,6 +110,7 @@ export class ExecutionProcessor implements OnModuleInit, BeforeApplicationShutdo
     const result = this.result(job, answer, timing);
     // Stored before the webhook is queued, so a delivery never carries an answer the job lacks.
     const stored = await this.storage.save(String(job.id), job.data, result);
+    this.waiter.stored(String(job.id), result);
     if (job.data.webhookUrl) {
       const copy = await this.webhooks.dispatch(String(job.id), job.data, result);
       await this.storage.countCopy(job.data, copy).catch((error: Error) => this.logger.warn({ jobId: job.id, reason: error.message }, 'could not count the webhook copy of a result'));

@@ -127,4 +127,42 @@ describe('JobWaiter', () => {
     // Forgetting a job nobody waits for is harmless.
     expect(() => waiter.forget('never-expected')).not.toThrow();
   });
+
+  describe('a job this process ran (ROLE=all)', () => {
+    const local: JobResult = { ...result, body: { result: 'ran here' } };
+
+    it('settles from the stored result once the job is recorded completed, without reading Redis', async () => {
+      const read = jest.spyOn(results, 'resultOf');
+      try {
+        const ending = waiter.expect('here');
+        waiter.stored('here', local);
+        expect(await peek(ending)).toBe('pending'); // stored, but Bull has not recorded it completed yet
+        queue.emit('completed', { id: 'here' });
+        await expect(ending).resolves.toEqual<JobEnding>({ kind: 'completed', result: local });
+        expect(read).not.toHaveBeenCalled();
+      } finally {
+        read.mockRestore();
+      }
+    });
+
+    it('keeps nothing for a job no request here waits for, nor after the wait ends or the job fails', async () => {
+      waiter.stored('nobody-waits', local);
+      const ending = waiter.expect('nobody-waits');
+      queue.emit('completed', { id: 'nobody-waits' });
+      expect(await peek(ending)).toBe('pending'); // nothing was kept before the wait began
+
+      const forgotten = waiter.expect('forgotten');
+      waiter.stored('forgotten', local);
+      waiter.forget('forgotten');
+      const again = waiter.expect('forgotten');
+      queue.emit('completed', { id: 'forgotten' });
+      expect(await peek(again)).toBe('pending');
+
+      const failed = waiter.expect('failed');
+      waiter.stored('failed', local);
+      queue.emit('failed', { id: 'failed' }, new Error('lock lost'));
+      queue.emit('completed', { id: 'failed' });
+      expect(await peek(failed)).toBe('pending');
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import type { Queue } from 'bull';
+import type { Job, Queue } from 'bull';
 import { once } from 'node:events';
 import { JobResult } from '../contract/job';
 import { InjectExecutionQueue } from './execution-queue';
@@ -17,13 +17,17 @@ export function completedEnding(result: JobResult | null): JobEnding {
  * One process-wide listener on the queue's global completion events, registered before any
  * job is added, resolving waiters by job id; a completed job's result is read from its own key
  * (the event carries only a small reference). (job.finished() subscribes too late and falls
- * back to a 5-second poll.)
+ * back to a 5-second poll.) A job this process both waits for and ran (ROLE=all) is answered
+ * from the result its worker stored, as soon as Bull has recorded the job completed: no Pub/Sub
+ * message and no Redis read on the request's path.
  */
 @Injectable()
 export class JobWaiter implements OnModuleInit {
   /** Resolvers by job id: several requests may wait for one job (repeats of an Idempotency-Key). */
   private readonly waiters = new Map<string, Set<(ending: JobEnding) => void>>();
   private readonly resolvers = new WeakMap<Promise<JobEnding>, (ending: JobEnding) => void>();
+  /** Results this process's worker stored for jobs waited for here, until Bull records the job completed. */
+  private readonly storedHere = new Map<string, JobResult>();
 
   constructor(
     @InjectExecutionQueue() private readonly queue: Queue,
@@ -42,6 +46,12 @@ export class JobWaiter implements OnModuleInit {
     this.queue.on('global:failed', (jobId: string, reason: string) => {
       this.settle(jobId, { kind: 'failed', reason });
     });
+    // Emitted by this process's worker once Bull has recorded the job completed in Redis.
+    this.queue.on('completed', (job: Job) => {
+      const result = this.storedHere.get(String(job.id));
+      if (result) this.settle(String(job.id), { kind: 'completed', result });
+    });
+    this.queue.on('failed', (job: Job) => this.storedHere.delete(String(job.id)));
     await registered;
   }
 
@@ -51,6 +61,11 @@ export class JobWaiter implements OnModuleInit {
     } catch (error) {
       return { kind: 'failed', reason: `its result could not be read from Redis: ${(error as Error).message}` };
     }
+  }
+
+  /** Worker: the job's result is stored; kept here, until the job is recorded completed, if a request of this process waits for it. */
+  stored(jobId: string, result: JobResult): void {
+    if (this.waiters.has(jobId)) this.storedHere.set(jobId, result);
   }
 
   /** Starts waiting for a job; call before the job is added so no event can be missed. */
@@ -70,6 +85,7 @@ export class JobWaiter implements OnModuleInit {
     const set = this.waiters.get(jobId);
     if (!set) return;
     this.waiters.delete(jobId);
+    this.storedHere.delete(jobId);
     for (const resolve of set) resolve(ending);
   }
 
@@ -80,6 +96,8 @@ export class JobWaiter implements OnModuleInit {
     const resolver = ending && this.resolvers.get(ending);
     if (ending === undefined) set.clear();
     else if (resolver) set.delete(resolver);
-    if (set.size === 0) this.waiters.delete(jobId);
+    if (set.size > 0) return;
+    this.waiters.delete(jobId);
+    this.storedHere.delete(jobId);
   }
 }
