@@ -362,6 +362,21 @@ class Service {
     return Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)[1]);
   }
 
+  /** Where the service's memory is, MiB: V8's heap (committed and used) and external memory, from its /metrics; anonymous memory from smaps_rollup. */
+  async memory() {
+    const text = await new Promise((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: this.port, path: '/metrics' }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        res.on('error', reject);
+      }).on('error', reject);
+    });
+    const metric = (name) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 1048576;
+    const anonKiB = Number(/^Anonymous:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${this.child.pid}/smaps_rollup`, 'utf8'))?.[1] ?? NaN);
+    return { heap_total_mib: metric('nodejs_heap_size_total_bytes'), heap_used_mib: metric('nodejs_heap_size_used_bytes'), external_mib: metric('nodejs_external_memory_bytes'), anonymous_mib: anonKiB / 1024 };
+  }
+
   threads() {
     return Number(/^Threads:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${this.child.pid}/status`, 'utf8'))[1]);
   }
@@ -679,6 +694,8 @@ function render(r) {
   out.push('');
   const e = r.rss;
   out.push(`(e) service RSS (VmRSS of pid ${e.pid}): boot ${f1(e.boot_kib / 1024)} MiB, after ${e.first_runs} runs ${f1(e.after_first_kib / 1024)} MiB, after ${e.total_runs} runs ${f1(e.after_total_kib / 1024)} MiB (ratio ${(e.ratio).toFixed(3)})`);
+  const memoryLine = (m) => `V8 heap ${f1(m.heap_used_mib)} used of ${f1(m.heap_total_mib)}, external ${f1(m.external_mib)}, anonymous ${f1(m.anonymous_mib)}`;
+  out.push(`    MiB after ${e.first_runs} runs: ${memoryLine(e.memory_after_first)}; after ${e.total_runs}: ${memoryLine(e.memory_after_total)}`);
   out.push('');
   out.push('targets');
   out.push(table(r.targets.map((t) => [t.name, t.value, t.limit, t.met ? 'met' : 'NOT met']), ['', 'measured', 'target', '']));
@@ -763,6 +780,7 @@ async function main() {
     await drive(service, TRIVIAL, o.concurrency, () => claimed++ >= o.rssFirst);
     await sleep(1500);
     const rssFirst = service.rssKiB();
+    const memoryFirst = await service.memory();
     const runsFirst = service.runs;
     log(`    RSS after ${runsFirst} runs: ${f1(rssFirst / 1024)} MiB`);
 
@@ -835,6 +853,7 @@ async function main() {
     const e2S = (performance.now() - e2Start) / 1000;
     await sleep(1500);
     const rssTotal = service.rssKiB();
+    const memoryTotal = await service.memory();
     const runsTotal = service.runs;
     log(`    RSS after ${runsTotal} runs: ${f1(rssTotal / 1024)} MiB (${f1(remaining / e2S)} runs/s)`);
     const threads = service.threads();
@@ -898,6 +917,8 @@ async function main() {
       total_runs: runsTotal,
       after_total_kib: rssTotal,
       ratio: rssTotal / rssFirst,
+      memory_after_first: memoryFirst,
+      memory_after_total: memoryTotal,
       trend,
     };
     const target = (name, value, limit, met, extra = {}) => result.targets.push({ name, value, limit, met, ...extra });
