@@ -58,7 +58,10 @@ export function configureApp(app: INestApplication): void {
   const config = app.get<AppConfig>(APP_CONFIG);
   // First, so that a request's span covers all it does (only when main.ts started tracing).
   if (tracingEnabled()) app.use(httpServerSpans);
-  app.use(methodNotAllowed((app as NestExpressApplication).getHttpAdapter().getInstance()));
+  const express = (app as NestExpressApplication).getHttpAdapter().getInstance();
+  // No ETag: answers are not cached (a job's status changes), and hashing every body costs CPU on each request.
+  express.set('etag', false);
+  app.use(methodNotAllowed(express));
   // The depth is checked on the raw bytes, before parsing: the validation pipe recurses.
   (app as NestExpressApplication).useBodyParser('json', { limit: maxBodyBytes(config), verify: refuseDeepJson } as { limit: number });
   // body-parser's own errors answered here, on the one error path: past this point Nest would turn

@@ -20,6 +20,8 @@ describe('POST /v1/code/execute/python (synchronous)', () => {
       expect(Number(res.body[time].toFixed(3))).toBe(res.body[time]);
     }
     expect(res.body.total_time).toBeGreaterThanOrEqual(res.body.run_time);
+    // Answers are not cacheable: no ETag is computed for them.
+    expect(res.headers.etag).toBeUndefined();
   });
 
   it.each([
