@@ -62,22 +62,25 @@ function readProc(file: string): string {
   }
 }
 
-/** The host pid of a process of the jail, from its pid in the jail's pid namespace (NSpid). Synchronous: /proc reads take microseconds. */
-function hostPidOf(rootPid: number, jailPid: number): number {
+/**
+ * The host pid of a process of the jail, from its pid in the jail's pid namespace (NSpid), and its
+ * parent's, searched among the descendants of `rootPid`. Synchronous: /proc reads take microseconds.
+ */
+function hostPidOf(rootPid: number, jailPid: number): { pid: number; parent: number } | undefined {
   let generation = [rootPid];
   for (let depth = 0; depth < 4 && generation.length > 0; depth++) {
     const next: number[] = [];
-    for (const pid of generation) {
-      next.push(...readProc(`/proc/${pid}/task/${pid}/children`).split(' ').filter(Boolean).map(Number));
-    }
-    for (const pid of next) {
-      const status = readProc(`/proc/${pid}/status`);
-      const nspid = /^NSpid:\s+(.*)$/m.exec(status)?.[1].split(/\s+/).map(Number);
-      if (nspid && nspid[1] === jailPid) return pid;
+    for (const parent of generation) {
+      for (const pid of readProc(`/proc/${parent}/task/${parent}/children`).split(' ').filter(Boolean).map(Number)) {
+        const status = readProc(`/proc/${pid}/status`);
+        const nspid = /^NSpid:\s+(.*)$/m.exec(status)?.[1].split(/\s+/).map(Number);
+        if (nspid && nspid[1] === jailPid) return { pid, parent };
+        next.push(pid);
+      }
     }
     generation = next;
   }
-  throw new Error(`no process ${jailPid} in the fork server's jail`);
+  return undefined;
 }
 
 /**
@@ -97,6 +100,8 @@ export class ForkServer {
   private parked?: Promise<Parked>;
   /** Run cgroups of ended runs, emptied and reset, for the next runs to park in. */
   private readonly spareCgroups: RunCgroup[] = [];
+  /** The host pid of the zygote's forker, the parent of every run's process (learnt when the first is parked). */
+  private forkerPid?: number;
   private current?: CurrentRun;
   /** Runs whose output is complete, waiting for their wait status (X), oldest first. */
   private readonly ending: CurrentRun[] = [];
@@ -246,7 +251,11 @@ export class ForkServer {
    */
   private async park(jailPid: number): Promise<Parked> {
     if (this.options.cgroups.mode === 'none') return { cgroup: undefined };
-    const hostPid = hostPidOf(this.child.pid!, jailPid);
+    // Runs are the forker's children: once it is known, a look at its children finds them.
+    const found = (this.forkerPid !== undefined ? hostPidOf(this.forkerPid, jailPid) : undefined) ?? hostPidOf(this.child.pid!, jailPid);
+    if (!found) throw new Error(`no process ${jailPid} in the fork server's jail`);
+    this.forkerPid = found.parent;
+    const hostPid = found.pid;
     const unusable: RunCgroup[] = [];
     try {
       for (;;) {
