@@ -8,7 +8,7 @@
 # fresh tmpfs mounts, its own /proc, the run's rlimits, uid/gid 99999, no capabilities,
 # no_new_privs and the seccomp policy of one-shot jails, before any user code. One fork of the
 # big preloaded image per run: its page tables are most of a run's cost. The next run's process
-# is forked and parked while the current one runs, waiting for its payload.
+# is forked and parked as soon as the current one's output is complete, waiting for its payload.
 #
 # Its one argument (after the descriptor number) is a JSON config (fork-server.ts). Protocol on
 # the control socket, both ways: frames of a 4-byte big-endian length, a type byte and the data.
@@ -288,7 +288,7 @@ class Zygote:
         self.forker = start_forker(config, compile_seccomp(config["seccomp"]))
         self.selector = selectors.DefaultSelector()
         self.inbox = b""
-        # The run in progress, and the next run's process, parked while the current one runs.
+        # The run in progress, and the next run's process, parked once the previous run's output ended.
         self.child = None
         self.spare = None
         self.parking = None
@@ -396,8 +396,6 @@ class Zygote:
             if kind == ord("R") and self.spare is not None and self.child is None:
                 self.child, self.spare = self.spare, None
                 self.start_run(data)
-                # The next run's process is forked and parked while this one runs.
-                self.park()
             else:
                 self.send("F", b"unexpected frame")
                 os._exit(1)
@@ -424,6 +422,9 @@ class Zygote:
         self.child = None
         self.send("D")
         self.flush_statuses()
+        # The next run's process is forked and parked now, not while this one ran: on a busy host
+        # forking, mounting and warming it up took CPU from the run (the other slots serve meanwhile).
+        self.park()
 
     def flush_statuses(self):
         """X frames go out in the order of the runs, each after its D."""
