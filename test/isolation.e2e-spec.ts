@@ -130,6 +130,14 @@ describe('cross-run isolation', () => {
     expect(other.body.result).toBe(1);
   });
 
+  it("a run is its own session and process group: kill(0, ...) from any of its processes reaches the run alone", async () => {
+    // Without a session of its own, a run's process group is the forker's: kill(0, SIGSTOP) from
+    // one of its processes would reach the next run's process, parked in that group.
+    const probe = await run('import os\nreturn [os.getpid(), os.getsid(0), os.getpgrp()]');
+    expect(probe.status).toBe(200);
+    expect(probe.body.result).toEqual([1, 1, 1]);
+  });
+
   it('a run that corrupts its own interpreter affects nobody else', async () => {
     const corrupt = await run('import ctypes\nctypes.memset(id(0), 0, 64)\nctypes.string_at(0)');
     expect(corrupt.status).toBe(400);
@@ -246,7 +254,9 @@ describe('a fork server whose zygote dies', () => {
 
   it("serves on when the emptied run cgroups it keeps for reuse are removed under it (another service process's boot sweep)", async () => {
     const before = await waitUntil(async () => (zygotePids(t.prefix).length > 0 ? zygotePids(t.prefix) : undefined), 20_000, 'a zygote');
-    for (let i = 0; i < 3; i++) expect((await t.execute({ code: 'return 1' })).status).toBe(200);
+    // A run whose exit takes a while (200 MB to unmap) has its wait status come after the slot's next
+    // process is parked: its emptied cgroup is then kept, unused, for the run after.
+    for (let i = 0; i < 3; i++) expect((await t.execute({ code: 'x = b"x" * (200 << 20)\nreturn 1' })).status).toBe(200);
     const emptyRunCgroups = () => sandboxCgroups(t.prefix).filter((dir) => cgroupPids(dir).length === 0);
     const spares = await waitUntil(async () => (emptyRunCgroups().length > 0 ? emptyRunCgroups() : undefined), 5000, 'an emptied run cgroup');
     for (const dir of spares) rmdirSync(dir);

@@ -21,7 +21,7 @@ export interface ForkServerOptions extends JailOptions {
 /** Frame types of the zygote's protocol (zygote.py). */
 const FRAME = { run: 'R', ready: 'Y', stdout: 'O', stderr: 'E', record: 'C', done: 'D', exit: 'X', fatal: 'F' } as const;
 const HEADER_BYTES = 5;
-/** nsjail, the zygote, its forker, and room for a run being parked while another starts. */
+/** nsjail, the zygote and its threads (preloaded libraries' pools), its forker, and a run's process until it is parked in its cgroup. */
 const SLOT_PIDS = 16;
 /** After SIGTERM nsjail kills the jail and removes what it made; SIGKILL only if it hangs. */
 const KILL_ESCALATION_MS = 2000;
@@ -33,6 +33,8 @@ const MAX_SPARE_CGROUPS = 2;
 const KILLED_SIGNAL = 9;
 /** How long a run killed through its cgroup may take to end its output before its server is stopped. */
 const RUN_KILL_WAIT_MS = 2000;
+/** How long a server may take to park a run's process (at start: with its preload imported) before it is stopped and rebuilt. */
+const PARK_TIMEOUT_MS = 30_000;
 
 interface CurrentRun {
   stdout: CappedOutput;
@@ -60,6 +62,12 @@ function readProc(file: string): string {
   } catch {
     return '';
   }
+}
+
+/** When a process started (clock ticks since boot, /proc/<pid>/stat field 22): a pid and this name one process. */
+function startTimeOf(pid: number): string | undefined {
+  const stat = readProc(`/proc/${pid}/stat`);
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
 }
 
 /**
@@ -100,8 +108,10 @@ export class ForkServer {
   private parked?: Promise<Parked>;
   /** Run cgroups of ended runs, emptied and reset, for the next runs to park in. */
   private readonly spareCgroups: RunCgroup[] = [];
-  /** The host pid of the zygote's forker, the parent of every run's process (learnt when the first is parked). */
-  private forkerPid?: number;
+  /** The zygote's forker, the parent of every run's process (learnt when the first is parked): host pid and start time. */
+  private forker?: { pid: number; startTime: string | undefined };
+  /** Stops the server if no run's process is parked in time. */
+  private parkDeadline?: NodeJS.Timeout;
   private current?: CurrentRun;
   /** Runs whose output is complete, waiting for their wait status (X), oldest first. */
   private readonly ending: CurrentRun[] = [];
@@ -134,11 +144,13 @@ export class ForkServer {
     this.child.stderr!.on('data', (chunk: Buffer) => this.log.push(chunk));
     this.child.stdout!.resume();
     this.control.on('data', (chunk: Buffer) => this.receive(chunk));
+    this.expectParking();
     this.ended = new Promise((resolve) => {
       this.child.on('error', () => undefined);
       this.child.on('close', () => {
         this.dead = true;
         clearTimeout(this.escalation);
+        clearTimeout(this.parkDeadline);
         this.settleReady(false);
         const failure = `the fork server ended (${this.diagnostics()})`;
         const runs = [...this.ending.splice(0), ...(this.current ? [this.current] : [])];
@@ -146,6 +158,20 @@ export class ForkServer {
         void Promise.all(runs.map((run) => this.finish(run, null, failure))).finally(resolve);
       });
     });
+  }
+
+  /**
+   * The zygote parks the next run's process now (at start, and when a run's output ended): a
+   * server whose process never reports ready (its zygote hung, the process stopped) is stopped, so
+   * the slot is rebuilt instead of staying unready for good.
+   */
+  private expectParking(): void {
+    clearTimeout(this.parkDeadline);
+    this.parkDeadline = setTimeout(() => {
+      this.log.push(Buffer.from(`no run process parked within ${PARK_TIMEOUT_MS} ms\n`));
+      this.stop('sandbox_error');
+    }, PARK_TIMEOUT_MS);
+    this.parkDeadline.unref();
   }
 
   /** Creates the slot's cgroup (zygote and nsjail) and starts the server in it. */
@@ -203,6 +229,7 @@ export class ForkServer {
     const run = this.current;
     switch (type) {
       case FRAME.ready:
+        clearTimeout(this.parkDeadline);
         this.parked = this.park(Number(data.toString()));
         this.parked.then(
           () => this.settleReady(true),
@@ -231,6 +258,7 @@ export class ForkServer {
         run.runTimeMs = performance.now() - run.startedAt;
         this.ending.push(run);
         this.busy = false;
+        this.expectParking();
         void this.complete(run);
         return;
       case FRAME.exit: {
@@ -251,10 +279,11 @@ export class ForkServer {
    */
   private async park(jailPid: number): Promise<Parked> {
     if (this.options.cgroups.mode === 'none') return { cgroup: undefined };
-    // Runs are the forker's children: once it is known, a look at its children finds them.
-    const found = (this.forkerPid !== undefined ? hostPidOf(this.forkerPid, jailPid) : undefined) ?? hostPidOf(this.child.pid!, jailPid);
+    // Runs are the forker's children: once it is known (and still the same process), a look at its children finds them.
+    const forker = this.forker && startTimeOf(this.forker.pid) === this.forker.startTime ? this.forker.pid : undefined;
+    const found = (forker !== undefined ? hostPidOf(forker, jailPid) : undefined) ?? hostPidOf(this.child.pid!, jailPid);
     if (!found) throw new Error(`no process ${jailPid} in the fork server's jail`);
-    this.forkerPid = found.parent;
+    if (found.parent !== forker) this.forker = { pid: found.parent, startTime: startTimeOf(found.parent) };
     const hostPid = found.pid;
     const unusable: RunCgroup[] = [];
     try {
@@ -387,11 +416,12 @@ export class ForkServer {
     if (run.resolve) {
       const exited = waitStatus !== null && waitStatus >= 0 && (waitStatus & 0x7f) === 0;
       const signal = waitStatus !== null && waitStatus >= 0 && !exited ? waitStatus & 0x7f : null;
-      const died = waitStatus === null && run.termination === 'exited';
+      // No status (the server died), or -1: its forker could not report one.
+      const died = (waitStatus === null || waitStatus < 0) && run.termination === 'exited';
       const record = run.record.overflowed || waitStatus === null ? null : parseRecord(run.record.text());
       this.answer(
         run,
-        { exitCode: exited ? (waitStatus! >> 8) & 0xff : null, signal, record, ...(died && { termination: 'sandbox_error' as const, sandboxError: failure }) },
+        { exitCode: exited ? (waitStatus! >> 8) & 0xff : null, signal, record, ...(died && { termination: 'sandbox_error' as const, sandboxError: failure ?? "the run's wait status was lost (the fork server's forker ended)" }) },
         run.usage ?? (await run.cgroup?.usage().catch(() => undefined)),
       );
     }

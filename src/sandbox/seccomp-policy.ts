@@ -263,6 +263,7 @@ export const EGRESS_SECCOMP_POLICY: string = kafelPolicy(
 export const ZYGOTE_POLICY: string = kafelPolicy([
   ...SECCOMP_RULES.filter((rule) => !rule.zygoteNeeds).flatMap((rule): SeccompRule[] => {
     if (!rule.zygoteNeedsWhen) return [rule];
+    if (rule.when) throw new Error(`${rule.syscalls.join(', ')}: a rule with conditions cannot have zygoteNeedsWhen too`);
     const { equal, ...argument } = rule.zygoteNeedsWhen;
     return [
       { action: 'allow', syscalls: rule.syscalls, when: { ...argument, equal } },

@@ -4,7 +4,7 @@
 # few capabilities it needs to build each run's sandbox. It imports the harness and the preload
 # list, never runs user code itself, and relays each run's input and output. Its forker (forked
 # before any run, so it never holds run data) forks, per run, the run's process into a fresh pid
-# namespace (its pid 1), where it unshares fresh mount, net, ipc and uts namespaces and gets
+# namespace (its pid 1) and a session of its own, where it unshares fresh mount, net, ipc and uts namespaces and gets
 # fresh tmpfs mounts, its own /proc, the run's rlimits, uid/gid 99999, no capabilities,
 # no_new_privs and the seccomp policy of one-shot jails, before any user code. One fork of the
 # big preloaded image per run: its page tables are most of a run's cost. The next run's process
@@ -126,7 +126,7 @@ def mount(source, target, fstype, flags, data):
     check(libc.mount(source, target.encode(), fstype, flags, data), "mount %s" % target)
 
 
-def become_run(config, bpf, fds):
+def become_run(config, bpf):
     """In the run's process (pid 1 of its pid namespace): its sandbox, before any user code."""
     import resource
 
@@ -149,11 +149,6 @@ def become_run(config, bpf, fds):
     for name, value in config["rlimits"].items():
         resource.setrlimit(getattr(resource, name), (value, value))
     os.chdir(config["work_dir"])
-    # The run's descriptors at 0..n-1 (stdin, stdout, stderr, payload, record, ready), nothing else.
-    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in fds]
-    for target, source in enumerate(high):
-        os.dup2(source, target)
-    os.closerange(len(fds), 1 << 16)
     uid = config["uid"]
     for capability in range(64):
         libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0)
@@ -186,18 +181,45 @@ def warm_up():
     encode(namespace.pop(ENTRY)(), [])
 
 
+def move_descriptors(fds):
+    """The run's descriptors at 0..n-1 (stdin, stdout, stderr, payload, record, ready), nothing else."""
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in fds]
+    for target, source in enumerate(high):
+        os.dup2(source, target)
+    os.closerange(len(fds), 1 << 16)
+
+
+def close_pipes(ends):
+    for pipe in ends.values():
+        for fd in pipe:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
 def fork_run(config, bpf, pid_namespace):
     """Forks the next run's process, pid 1 of a new pid namespace, and parks it; returns its pid,
     its pipes (Z's ends) and the write end of its status pipe (the forker reports its wait status)."""
-    ends = {name: os.pipe() for name in CHILD_PIPES}
-    # A new pid namespace for the next child only: the forker's own is entered again first (it
-    # stays the forker's; only the namespace its children are born in changes).
-    check(libc.setns(pid_namespace, CLONE_NEWPID), "setns")
-    check(libc.unshare(CLONE_NEWPID), "unshare")
-    pid = os.fork()
+    ends = {}
+    try:
+        for name in CHILD_PIPES:
+            ends[name] = os.pipe()
+        # A new pid namespace for the next child only: the forker's own is entered again first (it
+        # stays the forker's; only the namespace its children are born in changes).
+        check(libc.setns(pid_namespace, CLONE_NEWPID), "setns")
+        check(libc.unshare(CLONE_NEWPID), "unshare")
+        pid = os.fork()
+    except BaseException:
+        close_pipes(ends)
+        raise
     if pid == 0:
+        ready = ends["ready"][1]
         try:
-            fds = [ends["stdin"][0], ends["stdout"][1], ends["stderr"][1], ends["payload"][0], ends["record"][1], ends["ready"][1]]
+            # A session and process group of its own, as in a one-shot jail: kill(0, ...) by any
+            # of its processes reaches the run alone, never the next run's parked process.
+            os.setsid()
+            fds = [ends["stdin"][0], ends["stdout"][1], ends["stderr"][1], ends["payload"][0], ends["record"][1], ready]
             # Nothing of the forker's (its channel to the zygote, other runs' pipes and pidfds, this
             # run's status pipe) reaches the run.
             for fd in [int(name) for name in os.listdir("/proc/self/fd")]:
@@ -207,28 +229,39 @@ def fork_run(config, bpf, pid_namespace):
                     except OSError:
                         pass
             check(libc.unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET), "unshare")
-            become_run(config, bpf, fds)
+            move_descriptors(fds)
+            ready = 5
+            become_run(config, bpf)
             warm_up()
-            os.write(5, b"R\n")
-            os.close(5)
+            os.write(ready, b"R\n")
+            os.close(ready)
         except BaseException as exc:
-            for fd in (5, ends["ready"][1]):  # after or before the descriptors were moved
-                try:
-                    os.write(fd, ("E%s\n" % exc).encode())
-                    break
-                except OSError:
-                    pass
+            try:
+                os.write(ready, ("E%s\n" % exc).encode())
+            except OSError:
+                pass
             os._exit(71)
         try:
             harness(3, 4)
         finally:
             os._exit(1)  # harness() exits itself; never fall through into the forker's code
-    os.write(ends["ready"][1], ("P%d\n" % pid).encode())
+    try:
+        os.write(ends["ready"][1], ("P%d\n" % pid).encode())
+    except BaseException:
+        kill_run(pid)
+        close_pipes(ends)
+        raise
     for name, (read_end, write_end) in ends.items():
         if name != "status":  # the forker keeps its write end
             os.close(read_end if name in ("payload", "stdin") else write_end)
     child = {name: (write_end if name in ("payload", "stdin") else read_end) for name, (read_end, write_end) in ends.items()}
     return pid, child, ends["status"][1]
+
+
+def kill_run(pid):
+    """A run's process the forker cannot hand over: killed (with its pid namespace) and reaped."""
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
 
 
 CHILD_PIPES = ("payload", "stdin", "stdout", "stderr", "record", "status", "ready")
@@ -237,8 +270,9 @@ CHILD_PIPES = ("payload", "stdin", "stdout", "stderr", "record", "status", "read
 def forker_main(channel, config, bpf):
     """The forker: a copy of the zygote made before any run, so the memory every run is forked
     from never holds another run's code, input, output or result (the zygote relays those). It
-    answers "P" with a parked run's pid and its pipes (SCM_RIGHTS), and writes each run's wait
-    status to the run's status pipe once it has ended (its pid namespace is gone then)."""
+    answers "P" with a parked run's pid and its pipes (SCM_RIGHTS), or "E" and why not, and
+    writes each run's wait status to the run's status pipe once it has ended (every process of
+    its pid namespace is gone then)."""
     os.close(config["control_fd"])
     pid_namespace = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
     selector = selectors.DefaultSelector()
@@ -251,7 +285,10 @@ def forker_main(channel, config, bpf):
                 selector.unregister(key.fd)
                 os.close(key.fd)
                 _, wait_status = os.waitpid(pid, 0)
-                os.write(status, str(wait_status).encode())
+                try:
+                    os.write(status, str(wait_status).encode())
+                except OSError:
+                    pass  # the zygote no longer reads it: it is stopping
                 os.close(status)
                 continue
             if not channel.recv(1):
@@ -261,8 +298,16 @@ def forker_main(channel, config, bpf):
             except BaseException as exc:
                 channel.sendall(("E%s" % exc).encode()[:4000])
                 continue
-            selector.register(os.pidfd_open(pid), selectors.EVENT_READ, (pid, status))
             fds = [child[name] for name in CHILD_PIPES]
+            try:
+                watch = os.pidfd_open(pid)
+            except BaseException as exc:
+                kill_run(pid)
+                for fd in fds + [status]:
+                    os.close(fd)
+                channel.sendall(("Ecannot watch the run's process (pidfd_open): %s" % exc).encode()[:4000])
+                continue
+            selector.register(watch, selectors.EVENT_READ, (pid, status))
             socket.send_fds(channel, [b"K%d" % pid], fds)
             for fd in fds:
                 os.close(fd)
@@ -320,7 +365,7 @@ class Zygote:
         self.selector.register(self.parking["ready"], selectors.EVENT_READ, "ready")
 
     def prepared(self):
-        """The intermediate child reports the run's pid (P), the run's process that it is ready (R)."""
+        """The forker reports the run's pid (P), the run's process that it is ready (R)."""
         parking = self.parking
         chunk = os.read(parking["ready"], 4096)
         if chunk:
