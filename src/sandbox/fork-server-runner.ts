@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { TIMED_OUT, within } from '../common/deadline';
 import { ForkServer, ForkServerOptions } from './fork-server';
 import { failedOutcome } from './jail';
 import { NsjailRunner, NsjailRunnerOptions, sameLimits } from './nsjail-runner';
@@ -77,7 +78,9 @@ export class ForkServerRunner implements PythonRunner {
     while (performance.now() < deadline) {
       const free = this.servers.filter((server): server is ForkServer => server !== undefined && !server.busy && !server.dead && !server.stopping);
       if (free.length === 0) return undefined;
-      const ready = await Promise.race(free.map((server) => server.whenReady().then((ok) => (ok ? server : undefined))));
+      // Bounded by the deadline: a server that never becomes ready (its next process not parked) does not hold the run.
+      const first = await within(Promise.race(free.map((server) => server.whenReady().then((ok) => (ok ? server : undefined)))), deadline - performance.now());
+      const ready = first === TIMED_OUT ? undefined : first;
       if (ready && !ready.busy && !ready.dead && !ready.stopping) {
         ready.busy = true; // claimed in the same tick as checked: no other run can take it
         return ready;
