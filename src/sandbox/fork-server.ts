@@ -64,31 +64,21 @@ function readProc(file: string): string {
   }
 }
 
-/** When a process started (clock ticks since boot, /proc/<pid>/stat field 22): a pid and this name one process. */
-function startTimeOf(pid: number): string | undefined {
-  const stat = readProc(`/proc/${pid}/stat`);
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-}
-
-/**
- * The host pid of a process of the jail, from its pid in the jail's pid namespace (NSpid), and its
- * parent's, searched among the descendants of `rootPid`. Synchronous: /proc reads take microseconds.
- */
-function hostPidOf(rootPid: number, jailPid: number): { pid: number; parent: number } | undefined {
+/** The host pid of a process of the jail, from its pid in the jail's pid namespace (NSpid). Synchronous: /proc reads take microseconds. */
+function hostPidOf(rootPid: number, jailPid: number): number {
   let generation = [rootPid];
   for (let depth = 0; depth < 4 && generation.length > 0; depth++) {
     const next: number[] = [];
     for (const parent of generation) {
       for (const pid of readProc(`/proc/${parent}/task/${parent}/children`).split(' ').filter(Boolean).map(Number)) {
-        const status = readProc(`/proc/${pid}/status`);
-        const nspid = /^NSpid:\s+(.*)$/m.exec(status)?.[1].split(/\s+/).map(Number);
-        if (nspid && nspid[1] === jailPid) return { pid, parent };
+        const nspid = /^NSpid:\s+(.*)$/m.exec(readProc(`/proc/${pid}/status`))?.[1].split(/\s+/).map(Number);
+        if (nspid && nspid[1] === jailPid) return pid;
         next.push(pid);
       }
     }
     generation = next;
   }
-  return undefined;
+  throw new Error(`no process ${jailPid} in the fork server's jail`);
 }
 
 /**
@@ -108,8 +98,6 @@ export class ForkServer {
   private parked?: Promise<Parked>;
   /** Run cgroups of ended runs, emptied and reset, for the next runs to park in. */
   private readonly spareCgroups: RunCgroup[] = [];
-  /** The zygote's forker, the parent of every run's process (learnt when the first is parked): host pid and start time. */
-  private forker?: { pid: number; startTime: string | undefined };
   /** Stops the server if no run's process is parked in time. */
   private parkDeadline?: NodeJS.Timeout;
   private current?: CurrentRun;
@@ -279,12 +267,7 @@ export class ForkServer {
    */
   private async park(jailPid: number): Promise<Parked> {
     if (this.options.cgroups.mode === 'none') return { cgroup: undefined };
-    // Runs are the forker's children: once it is known (and still the same process), a look at its children finds them.
-    const forker = this.forker && startTimeOf(this.forker.pid) === this.forker.startTime ? this.forker.pid : undefined;
-    const found = (forker !== undefined ? hostPidOf(forker, jailPid) : undefined) ?? hostPidOf(this.child.pid!, jailPid);
-    if (!found) throw new Error(`no process ${jailPid} in the fork server's jail`);
-    if (found.parent !== forker) this.forker = { pid: found.parent, startTime: startTimeOf(found.parent) };
-    const hostPid = found.pid;
+    const hostPid = hostPidOf(this.child.pid!, jailPid);
     const unusable: RunCgroup[] = [];
     try {
       for (;;) {
@@ -362,7 +345,7 @@ export class ForkServer {
     // Its output ended but no wait status came by its deadline: whatever is left of it goes, and a
     // run still unanswered is answered as killed rather than left waiting for a status that may never come.
     void run.cgroup.remove().then(
-      () => this.answer(run, { exitCode: null, signal: KILLED_SIGNAL, record: null }, run.usage),
+      () => this.answerKilled(run),
       () => this.stop('timeout', run),
     );
   }
@@ -384,7 +367,7 @@ export class ForkServer {
     setTimeout(() => {
       if (!run.resolve) return;
       if (this.current === run) this.stop(why, run);
-      else this.answer(run, { exitCode: null, signal: KILLED_SIGNAL, record: null }, run.usage);
+      else this.answerKilled(run);
     }, RUN_KILL_WAIT_MS).unref();
   }
 
@@ -429,6 +412,11 @@ export class ForkServer {
     // Its namespaces are gone (X), so normally no process is left: the cgroup serves a later run.
     if (!this.stopping && !this.dead && this.spareCgroups.length < MAX_SPARE_CGROUPS && run.cgroup.reuse()) this.spareCgroups.push(run.cgroup);
     else await run.cgroup.remove().catch(() => undefined);
+  }
+
+  /** A run killed through its cgroup whose wait status did not come: answered as SIGKILL. */
+  private answerKilled(run: CurrentRun): void {
+    this.answer(run, { exitCode: null, signal: KILLED_SIGNAL, record: null }, run.usage);
   }
 
   private answer(run: CurrentRun, end: Pick<RunOutcome, 'exitCode' | 'signal' | 'record'> & Partial<RunOutcome>, usage?: Partial<RunOutcome>): void {

@@ -182,7 +182,8 @@ def warm_up():
 
 
 def move_descriptors(fds):
-    """The run's descriptors at 0..n-1 (stdin, stdout, stderr, payload, record, ready), nothing else."""
+    """The run's descriptors at 0..n-1 (stdin, stdout, stderr, payload, record, ready), and nothing
+    else of the forker's: its channel to the zygote, other runs' pipes and pidfds, this run's status pipe."""
     high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in fds]
     for target, source in enumerate(high):
         os.dup2(source, target)
@@ -219,17 +220,8 @@ def fork_run(config, bpf, pid_namespace):
             # A session and process group of its own, as in a one-shot jail: kill(0, ...) by any
             # of its processes reaches the run alone, never the next run's parked process.
             os.setsid()
-            fds = [ends["stdin"][0], ends["stdout"][1], ends["stderr"][1], ends["payload"][0], ends["record"][1], ready]
-            # Nothing of the forker's (its channel to the zygote, other runs' pipes and pidfds, this
-            # run's status pipe) reaches the run.
-            for fd in [int(name) for name in os.listdir("/proc/self/fd")]:
-                if fd > 2 and fd not in fds:
-                    try:
-                        os.close(fd)
-                    except OSError:
-                        pass
             check(libc.unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET), "unshare")
-            move_descriptors(fds)
+            move_descriptors([ends["stdin"][0], ends["stdout"][1], ends["stderr"][1], ends["payload"][0], ends["record"][1], ready])
             ready = 5
             become_run(config, bpf)
             warm_up()
