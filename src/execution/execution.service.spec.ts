@@ -181,7 +181,7 @@ describe('ExecutionService: the bounded wait of a synchronous execution', () => 
       job_id: JOB_ID,
     };
 
-    it('checks that the job exists every 2 s (EXISTS), and answers its result as usual', async () => {
+    it('checks that the job exists every 2 s (its hash holds its data), and answers its result as usual', async () => {
       const run = track(service.execute(request, 'owner-fp'));
       await jest.advanceTimersByTimeAsync(JOB_CHECK_MS - 1);
       expect(jobs.exists).not.toHaveBeenCalled();
@@ -224,6 +224,17 @@ describe('ExecutionService: the bounded wait of a synchronous execution', () => 
       expect(run.state).toBe('rejected');
       expect((run.error as ApiError).getStatus()).toBe(503);
       expect((run.error as ApiError).body).toEqual(LOST_BODY);
+    });
+
+    it('answers a failure of a job whose hash is gone as lost (503): Bull fails a deleted job it finds stalled', async () => {
+      jobs.exists.mockResolvedValue(false);
+      const run = service.execute(request, 'owner-fp');
+      ending.resolve({ kind: 'failed', reason: 'job stalled more than allowable limit' });
+      const error = (await run.catch((caught: unknown) => caught)) as ApiError;
+      expect(error).toBeInstanceOf(ApiError);
+      expect(error.getStatus()).toBe(503);
+      expect(error.body).toEqual(LOST_BODY);
+      expect(jobs.exists).toHaveBeenCalledWith(JOB_ID);
     });
 
     it('notices the loss during the second wait too (a running job)', async () => {

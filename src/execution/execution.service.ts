@@ -234,7 +234,7 @@ export class ExecutionService {
       );
     try {
       const first = await within(watched, (this.config.queueWaitSeconds + timeout + RUN_MARGIN_SECONDS) * 1000);
-      if (first === LOST) throw lostError();
+      if (first === LOST || (first !== TIMED_OUT && (await this.lostInstead(jobId, first)))) throw lostError();
       if (first !== TIMED_OUT) return first;
       const known = await this.jobs.endingOf(jobId);
       if (known) return known;
@@ -243,7 +243,7 @@ export class ExecutionService {
         throw new ApiError(HttpStatus.SERVICE_UNAVAILABLE, { error: `No worker started the job within ${this.config.queueWaitSeconds} seconds`, job_id: jobId });
       }
       const late = await within(watched, (timeout + RUN_MARGIN_SECONDS) * 1000);
-      if (late === LOST) throw lostError();
+      if (late === LOST || (late !== TIMED_OUT && (await this.lostInstead(jobId, late)))) throw lostError();
       if (late !== TIMED_OUT) return late;
       const final = await this.jobs.endingOf(jobId);
       if (final) return final;
@@ -255,7 +255,15 @@ export class ExecutionService {
   }
 
   /**
-   * Resolves with LOST once the job's hash is missing (a cheap EXISTS every JOB_CHECK_MS) until
+   * Whether a failure is the job's loss: a job whose hash vanished can still fail before the next
+   * check sees it gone (Bull finds it stalled, as its lock went with it, and fails it).
+   */
+  private async lostInstead(jobId: string, ending: JobEnding): Promise<boolean> {
+    return ending.kind === 'failed' && !(await this.jobs.exists(jobId).catch(() => true));
+  }
+
+  /**
+   * Resolves with LOST once the job's hash is missing (a cheap HEXISTS every JOB_CHECK_MS) until
    * stopped. A check that fails (Redis unreachable) counts as present: the wait goes on, and the
    * job is judged again once Redis answers — kept by a persistent Redis, lost by one without.
    */

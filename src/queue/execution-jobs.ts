@@ -36,9 +36,13 @@ export class ExecutionJobs {
     return null;
   }
 
-  /** Whether the job exists (queued, running or kept after its end). */
+  /**
+   * Whether the job exists (queued, running or kept after its end): its hash holds its data. A
+   * hash without (Bull's stalled-job check counts stalls in a deleted job's hash, recreating it)
+   * is a lost job.
+   */
   async exists(jobId: string): Promise<boolean> {
-    return (await redisCall(this.queue, () => this.queue.client.exists(this.queue.toKey(jobId)))) === 1;
+    return (await redisCall(this.queue, () => this.queue.client.hexists(this.queue.toKey(jobId), 'data'))) === 1;
   }
 
   /** A job's state for the job-status route; null when unknown or expired. */

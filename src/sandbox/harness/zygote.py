@@ -400,6 +400,8 @@ class Zygote:
                 return
             self.selector.unregister(key.fd)
             os.close(key.fd)
+            # Its number may be a later run's status pipe while this run waits for an earlier one's X.
+            ending["status"] = None
             ending["done"] = True
             self.flush_statuses()
         elif what in ("stdout", "stderr", "record"):
