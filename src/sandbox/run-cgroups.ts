@@ -33,6 +33,15 @@ export interface CgroupLimits {
 /** The kernel's default CPU shares (v1 cpu.shares) and weight (v2 cpu.weight): a run's. */
 const CPU_SHARES_DEFAULT = 1024;
 const CPU_WEIGHT_DEFAULT = 100;
+/**
+ * The share of contended CPU of all runs together (their parent cgroup, SANDBOX_CGROUP_PARENT),
+ * as a fraction of the default: against the service's own process (v2: its `supervisor` sibling;
+ * v1: every process of the root cgroup, Redis on the same host among them). The service and Redis
+ * use a few ms per run; when runs keep the CPUs busy (a fork server parking its next run's process
+ * right after a run, programs at their quota) they still answer at once. An idle CPU is still the
+ * runs': a weight only matters under contention.
+ */
+const RUNS_CPU_SHARE = 1 / 16;
 
 export interface RunUsage {
   oomKilled: boolean;
@@ -346,6 +355,7 @@ async function prepareV2(root: string, group: string, instance: string): Promise
   for (const dir of [groupDir, parent]) {
     await fs.writeFile(path.join(dir, 'cgroup.subtree_control'), V2_CONTROLLERS.map((c) => `+${c}`).join(' '));
   }
+  await fs.writeFile(path.join(groupDir, 'cpu.weight'), String(Math.round(RUNS_CPU_SHARE * CPU_WEIGHT_DEFAULT)));
   return new CgroupV2Driver(parent);
 }
 
@@ -356,6 +366,7 @@ async function prepareV1(root: string, group: string, instance: string): Promise
     await fs.access(path.join(path.dirname(path.dirname(parent)), 'cgroup.procs'));
     await fs.mkdir(parent, { recursive: true });
   }
+  await fs.writeFile(path.join(path.dirname(cpu), 'cpu.shares'), String(Math.round(RUNS_CPU_SHARE * CPU_SHARES_DEFAULT)));
   return new CgroupV1Driver(parents, await exists(path.join(parents.memory, 'memory.memsw.limit_in_bytes')));
 }
 
