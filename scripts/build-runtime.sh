@@ -8,8 +8,9 @@
 # REQUIREMENTS defaults to $RUNTIME_REQUIREMENTS, else runtime/requirements.txt; DIR to
 # $RUNTIME_DIR, else .tools/runtime. Idempotent: a runtime built from the same requirements (and
 # the files they include) by the same Python is kept. The manifest DIR/pyexec-runtime.json,
-# written last, tells the service where the jail mounts the runtime; a runtime without it is
-# incomplete and is rebuilt.
+# written last, tells the service where the jail mounts the runtime and which modules are the
+# standard library's; a runtime without it (or with one of an older version of this script) is
+# rebuilt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REQUIREMENTS=$(realpath "${1:-${RUNTIME_REQUIREMENTS:-runtime/requirements.txt}}")
@@ -44,7 +45,8 @@ add(sys.argv[1])
 print(digest.hexdigest())
 PY
 )
-if [ -f "$DIR/pyexec-runtime.json" ] && grep -q "\"fingerprint\": \"$fingerprint\"" "$DIR/pyexec-runtime.json"; then
+if [ -f "$DIR/pyexec-runtime.json" ] && grep -q "\"fingerprint\": \"$fingerprint\"" "$DIR/pyexec-runtime.json" \
+  && grep -q '"stdlib_modules"' "$DIR/pyexec-runtime.json"; then
   exit 0
 fi
 
@@ -76,7 +78,12 @@ PY
 fi
 
 chmod -R a+rX "$DIR"
-version=$("$DIR/bin/python" -I -c 'import platform; print(platform.python_version())')
-printf '{"jail_path": "%s", "python": "%s", "requirements": "%s", "fingerprint": "%s"}\n' \
-  "$JAIL_PATH" "$version" "$REQUIREMENTS" "$fingerprint" > "$DIR/pyexec-runtime.json"
+# The standard library's top-level modules: programs importing only these go to fork servers
+# without the preload (docs/sandbox.md, lean fork servers).
+"$DIR/bin/python" -I - "$JAIL_PATH" "$REQUIREMENTS" "$fingerprint" > "$DIR/pyexec-runtime.json" <<'PY'
+import json, platform, sys
+jail_path, requirements, fingerprint = sys.argv[1:]
+stdlib = sorted(set(sys.stdlib_module_names) | set(sys.builtin_module_names))
+print(json.dumps({"jail_path": jail_path, "python": platform.python_version(), "requirements": requirements, "fingerprint": fingerprint, "stdlib_modules": stdlib}))
+PY
 say "runtime ready in $(( $(date +%s) - started )) s: $(du -sh "$DIR" | cut -f1) in $DIR"

@@ -37,10 +37,13 @@ npm run --silent build
 check "schemathesis against the live service (all checks, stateful links)" bash scripts/schemathesis.sh
 npx jest --config test/jest-e2e.config.js --json --outputFile="$results/e2e.json" || status=1
 # The sandbox's own specs once more in each other mode: one-shot jails pre-started
-# (SANDBOX_FORKSERVER=0) and started on demand (SANDBOX_POOL_SIZE=0); the default is fork servers.
+# (SANDBOX_FORKSERVER=0) and started on demand (SANDBOX_POOL_SIZE=0); the default is fork servers,
+# full and lean. Containment and isolation also with full fork servers alone (SANDBOX_LEAN_SERVERS=0):
+# by default, programs importing only the standard library (most of those suites') go to lean ones.
 SANDBOX_SPECS=(test/execute.e2e-spec.ts test/sandbox.e2e-spec.ts test/containment.e2e-spec.ts test/runtime.e2e-spec.ts test/isolation.e2e-spec.ts)
 SANDBOX_FORKSERVER=0 npx jest --config test/jest-e2e.config.js --json --outputFile="$results/e2e-one-shot.json" "${SANDBOX_SPECS[@]}" || status=1
 SANDBOX_POOL_SIZE=0 npx jest --config test/jest-e2e.config.js --json --outputFile="$results/e2e-no-pool.json" "${SANDBOX_SPECS[@]}" || status=1
+SANDBOX_LEAN_SERVERS=0 npx jest --config test/jest-e2e.config.js --json --outputFile="$results/e2e-full-servers.json" test/containment.e2e-spec.ts test/isolation.e2e-spec.ts || status=1
 # The containment suite with egress on (runs without network: true must be contained as before).
 EGRESS_ALLOWED_HOSTS=example.com npx jest --config test/jest-e2e.config.js --json --outputFile="$results/e2e-egress-on.json" test/containment.e2e-spec.ts || status=1
 node -e '
@@ -50,6 +53,6 @@ node -e '
     catch { failed += 1; }
   }
   console.log(`${passed} passed, ${failed} failed`);
-' "$checks_passed" "$checks_failed" "$results/unit.json" "$results/e2e.json" "$results/e2e-one-shot.json" "$results/e2e-no-pool.json" "$results/e2e-egress-on.json"
+' "$checks_passed" "$checks_failed" "$results/unit.json" "$results/e2e.json" "$results/e2e-one-shot.json" "$results/e2e-no-pool.json" "$results/e2e-full-servers.json" "$results/e2e-egress-on.json"
 rm -rf "$results"
 exit $status

@@ -7,10 +7,12 @@ import { waitUntil } from './support/wait';
 
 /**
  * Cross-run isolation: nothing of one run reaches another, whichever way the pool works. The
- * test script runs this file with the fork server (the default), with one-shot pre-started
- * jails (SANDBOX_FORKSERVER=0) and with jails started on demand (SANDBOX_POOL_SIZE=0).
+ * test script runs this file with fork servers (the default: full and lean ones), with full fork
+ * servers only (SANDBOX_LEAN_SERVERS=0), with one-shot pre-started jails (SANDBOX_FORKSERVER=0) and
+ * with jails started on demand (SANDBOX_POOL_SIZE=0).
  */
 const forkServer = process.env.SANDBOX_FORKSERVER !== '0' && process.env.SANDBOX_POOL_SIZE !== '0';
+const leanServers = forkServer && process.env.SANDBOX_LEAN_SERVERS !== '0';
 
 /** Host pids of the zygotes of the app whose cgroups are under `group` (SANDBOX_CGROUP_PARENT). */
 function zygotePids(group: string): number[] {
@@ -41,10 +43,16 @@ describe('cross-run isolation', () => {
     return res;
   };
 
-  it(`runs in ${forkServer ? 'a fork of a zygote with numpy and pandas preloaded' : 'a fresh interpreter'}`, async () => {
-    const res = await run('import sys\nreturn ["numpy" in sys.modules, "pandas" in sys.modules, sys.modules["__main__"].__name__]');
+  it(`runs a program importing numpy in ${forkServer ? 'a fork of a zygote with numpy and pandas preloaded' : 'a fresh interpreter'}`, async () => {
+    const res = await run('import sys, numpy\nreturn ["pandas" in sys.modules, sys.modules["__main__"].__name__]');
     expect(res.status).toBe(200);
-    expect(res.body.result).toEqual([forkServer, forkServer, '__main__']);
+    expect(res.body.result).toEqual([forkServer, '__main__']);
+  });
+
+  it(`runs a program importing only the standard library in ${leanServers ? 'a fork of a zygote that preloads nothing' : forkServer ? 'a fork of the zygote with numpy and pandas preloaded' : 'a fresh interpreter'}`, async () => {
+    const res = await run('import json, sys\nreturn ["numpy" in sys.modules, "pandas" in sys.modules, sys.modules["__main__"].__name__]');
+    expect(res.status).toBe(200);
+    expect(res.body.result).toEqual([forkServer && !leanServers, forkServer && !leanServers, '__main__']);
   });
 
   it('random state differs between runs: random, numpy.random, os.urandom, secrets', async () => {
@@ -222,7 +230,8 @@ describe('one pool slot, run after run', () => {
 describe('a fork server whose zygote dies', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp('zygote-death', { WORKER_CONCURRENCY: '1', SANDBOX_FORKSERVER: '1', SANDBOX_POOL_SIZE: '1' });
+    // One server, a full one: lean servers are the same servers with nothing preloaded.
+    t = await startTestApp('zygote-death', { WORKER_CONCURRENCY: '1', SANDBOX_FORKSERVER: '1', SANDBOX_POOL_SIZE: '1', SANDBOX_LEAN_SERVERS: '0' });
   });
   afterAll(async () => {
     await t.close();
@@ -288,5 +297,29 @@ describe('a fork server whose zygote dies', () => {
     const now = zygotePids(t.prefix);
     expect(now.length).toBe(1);
     expect(now.filter((pid) => before.includes(pid))).toEqual([]);
+  });
+});
+
+describe('lean fork servers (a second server per slot, preloading nothing)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('lean-servers', { WORKER_CONCURRENCY: '2', SANDBOX_FORKSERVER: '1', SANDBOX_POOL_SIZE: '1', SANDBOX_LEAN_SERVERS: '1' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('runs a program importing only the standard library in the lean server, any other in the full one, and a program whose lean server is busy in the full one', async () => {
+    await waitUntil(async () => (zygotePids(t.prefix).length === 2 ? true : undefined), 30_000, 'both zygotes');
+    const loaded = 'return ["numpy" in sys.modules, "pandas" in sys.modules]';
+    expect((await t.execute({ code: `import sys\n${loaded}` })).body.result).toEqual([false, false]);
+    expect((await t.execute({ code: `import sys, numpy\n${loaded}` })).body.result).toEqual([true, true]);
+    expect((await t.execute({ code: `import sys\nfrom scipy import constants\n${loaded}` })).body.result).toEqual([true, true]);
+    expect((await t.execute({ code: `import sys\nnp = __import__("numpy")\n${loaded}` })).body.result).toEqual([true, true]);
+    const marker = `pyexec-lean-busy-${randomBytes(6).toString('hex')}`;
+    const busy = t.execute({ code: `import subprocess, sys\nsubprocess.run(["/usr/bin/python3", "-c", "import time; time.sleep(3)", "${marker}"])\n${loaded}` }).then((res) => res);
+    await waitUntil(async () => (hostProcessesWith(marker).length > 0 ? true : undefined), 10_000, 'the lean server busy');
+    expect((await t.execute({ code: `import sys\n${loaded}` })).body.result).toEqual([true, true]);
+    expect((await busy).body.result).toEqual([false, false]);
   });
 });

@@ -7,7 +7,7 @@ import { ConfigError, loadConfig, RUNTIME_MANIFEST } from './app-config';
 const runtimeDir = mkdtempSync(path.join(tmpdir(), 'pyexec-config-spec-'));
 mkdirSync(path.join(runtimeDir, 'bin'));
 symlinkSync('/bin/true', path.join(runtimeDir, 'bin', 'python3'));
-writeFileSync(path.join(runtimeDir, RUNTIME_MANIFEST), JSON.stringify({ jail_path: '/opt/pyexec/runtime', python: '3.11.2' }));
+writeFileSync(path.join(runtimeDir, RUNTIME_MANIFEST), JSON.stringify({ jail_path: '/opt/pyexec/runtime', python: '3.11.2', stdlib_modules: ['json', 'sys'] }));
 afterAll(() => rmSync(runtimeDir, { recursive: true, force: true }));
 
 const base = { API_KEYS: 'k1', NSJAIL_PATH: '/bin/true', RUNTIME_DIR: runtimeDir };

@@ -41,6 +41,8 @@ export interface RuntimeConfig {
   /** Where the jail mounts it (read-only). */
   jailDir: string;
   pythonVersion: string;
+  /** Its Python's standard-library (and built-in) top-level modules. */
+  stdlibModules: string[];
 }
 
 export type Role = 'api' | 'worker' | 'all';
@@ -120,6 +122,13 @@ export interface AppConfig {
   sandboxForkServer: boolean;
   /** Modules each fork server imports once, so that runs find them loaded. */
   sandboxPreload: string[];
+  /**
+   * Each slot also has a fork server without the preload, for programs that import only the
+   * standard library (a smaller image to fork and tear down); effective value: fork servers with a preload.
+   */
+  sandboxLeanServers: boolean;
+  /** Fork servers, or pre-started one-shot jails: SANDBOX_POOL_SIZE, twice that with lean servers. Each has its own host uids. */
+  sandboxSlots: number;
   /** Hosts runs with `network: true` may reach through the egress proxy; empty: egress is off. */
   egressAllowedHosts: EgressHost[];
   egressAllowPrivateHosts: boolean;
@@ -249,6 +258,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const sandboxMaxPids = read.int('SANDBOX_MAX_PIDS', 64, 1, 4096);
   const sandboxCpus = read.int('SANDBOX_CPUS', 1, 1, 64);
   const sandboxPoolSize = read.int('SANDBOX_POOL_SIZE', workerConcurrency, 0, 256);
+  const sandboxForkServer = read.bool('SANDBOX_FORKSERVER', true);
+  const sandboxPreload = read.list('SANDBOX_PRELOAD', ['numpy', 'pandas'], /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'module names');
+  const sandboxLeanServers = read.bool('SANDBOX_LEAN_SERVERS', true) && sandboxForkServer && sandboxPoolSize > 0 && sandboxPreload.length > 0;
+  const sandboxSlots = sandboxPoolSize * (sandboxLeanServers ? 2 : 1);
   const maxOutputBytes = read.int('MAX_OUTPUT_BYTES', MIB, 1024, 64 * MIB);
   const webhookRetryBaseMs = read.int('WEBHOOK_RETRY_BASE_MS', 2_000, 10, 600_000);
   const config: AppConfig = {
@@ -278,16 +291,18 @@ export function loadConfig(env: Env = process.env): AppConfig {
     // Pre-started jails: one per concurrent job by default.
     sandboxPoolSize,
     sandboxPoolMaxIdleSeconds: read.int('SANDBOX_POOL_MAX_IDLE_SECONDS', 60, 1, 3600),
-    sandboxForkServer: read.bool('SANDBOX_FORKSERVER', true),
+    sandboxForkServer,
     egressAllowedHosts: readEgressHosts(read),
     egressAllowPrivateHosts: read.bool('EGRESS_ALLOW_PRIVATE_HOSTS', false),
     egressMaxBytes: read.int('EGRESS_MAX_BYTES', 10 * MIB, 1024, 1024 * MIB),
     egressMaxConnections: read.int('EGRESS_MAX_CONNECTIONS', 32, 1, 1024),
-    sandboxPreload: read.list('SANDBOX_PRELOAD', ['numpy', 'pandas'], /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'module names'),
+    sandboxPreload,
+    sandboxLeanServers,
+    sandboxSlots,
     sandboxCgroupParent: read.string('SANDBOX_CGROUP_PARENT', 'pyexec'),
     sandboxUidBase: read.int('SANDBOX_UID_BASE', defaultUidBase(os.hostname()), 1000, 4_000_000_000),
     // Two per pool slot (its runs, its zygote) and one per run that can be on demand at once (every job, and the self-test).
-    sandboxUidCount: read.int('SANDBOX_UID_COUNT', 2 * sandboxPoolSize + workerConcurrency + 1, 2 * sandboxPoolSize + 1, 1_000_000),
+    sandboxUidCount: read.int('SANDBOX_UID_COUNT', 2 * sandboxSlots + workerConcurrency + 1, 2 * sandboxSlots + 1, 1_000_000),
     maxOutputBytes,
     webhookSecret: read.raw('WEBHOOK_SECRET') ?? null,
     // With the defaults (2 s base, 1 h cap) the 43rd attempt comes 16.1 to 32.1 h after the first, 24.1 h on average (docs/api.md).
@@ -324,23 +339,24 @@ export function loadConfig(env: Env = process.env): AppConfig {
 /** The runtime's manifest, written by scripts/build-runtime.sh once the runtime is complete. */
 function readRuntime(read: Reader): RuntimeConfig {
   const dir = path.resolve(read.string('RUNTIME_DIR', BUNDLED_RUNTIME));
-  const fallback = { dir, jailDir: '/', pythonVersion: '' };
-  let manifest: { jail_path?: unknown; python?: unknown };
+  const fallback = { dir, jailDir: '/', pythonVersion: '', stdlibModules: [] };
+  let manifest: { jail_path?: unknown; python?: unknown; stdlib_modules?: unknown };
   try {
     manifest = JSON.parse(fs.readFileSync(path.join(dir, RUNTIME_MANIFEST), 'utf8'));
   } catch (error) {
     read.problems.push(`RUNTIME_DIR: "${dir}" holds no complete runtime (${(error as Error).message}); scripts/build-runtime.sh builds one`);
     return fallback;
   }
-  const { jail_path: jailDir, python } = manifest;
-  if (typeof jailDir !== 'string' || !/^\/[A-Za-z0-9_./-]+$/.test(jailDir) || typeof python !== 'string') {
-    read.problems.push(`RUNTIME_DIR: "${dir}/${RUNTIME_MANIFEST}" is not a manifest of scripts/build-runtime.sh`);
+  const { jail_path: jailDir, python, stdlib_modules: stdlibModules } = manifest;
+  const moduleNames = Array.isArray(stdlibModules) && stdlibModules.every((name) => typeof name === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name));
+  if (typeof jailDir !== 'string' || !/^\/[A-Za-z0-9_./-]+$/.test(jailDir) || typeof python !== 'string' || !moduleNames) {
+    read.problems.push(`RUNTIME_DIR: "${dir}/${RUNTIME_MANIFEST}" is not a manifest of this version of scripts/build-runtime.sh (run it again)`);
     return fallback;
   }
   if (!isExecutable(path.join(dir, 'bin', 'python3'))) {
     read.problems.push(`RUNTIME_DIR: "${dir}/bin/python3" is not an executable file`);
   }
-  return { dir, jailDir, pythonVersion: python };
+  return { dir, jailDir, pythonVersion: python, stdlibModules: stdlibModules as string[] };
 }
 
 /** `key=value,key=value` with URL-encoded values (OTEL_EXPORTER_OTLP_HEADERS, OTEL_RESOURCE_ATTRIBUTES). */

@@ -15,7 +15,7 @@ import { ExecutionService, JOB_CHECK_MS } from './execution.service';
 const runtimeDir = mkdtempSync(path.join(tmpdir(), 'pyexec-execution-spec-'));
 mkdirSync(path.join(runtimeDir, 'bin'));
 symlinkSync('/bin/true', path.join(runtimeDir, 'bin', 'python3'));
-writeFileSync(path.join(runtimeDir, RUNTIME_MANIFEST), JSON.stringify({ jail_path: '/opt/pyexec/runtime', python: '3.11.2' }));
+writeFileSync(path.join(runtimeDir, RUNTIME_MANIFEST), JSON.stringify({ jail_path: '/opt/pyexec/runtime', python: '3.11.2', stdlib_modules: ['json', 'sys'] }));
 afterAll(() => rmSync(runtimeDir, { recursive: true, force: true }));
 
 const QUEUE_WAIT_SECONDS = 5;

@@ -3,6 +3,7 @@ import { TIMED_OUT, within } from '../common/deadline';
 import { ForkServer, ForkServerOptions } from './fork-server';
 import { failedOutcome } from './jail';
 import { NsjailRunner, NsjailRunnerOptions, sameLimits } from './nsjail-runner';
+import { importsOnly } from './program-imports';
 import { PythonRunner, RunOutcome, RunRequest } from './python-runner';
 
 /** A server that died (or could not start) is started again after this long. */
@@ -10,12 +11,19 @@ const RESTART_DELAY_MS = 1000;
 /** How long a run waits for a slot's server to become ready before it takes a one-shot jail. */
 const READY_WAIT_MS = 5000;
 
-export type ForkServerRunnerOptions = ForkServerOptions & NsjailRunnerOptions;
+export type ForkServerRunnerOptions = ForkServerOptions &
+  NsjailRunnerOptions & {
+    /** With lean servers: the modules (the standard library's) a program may import to be run by one. */
+    leanServerModules: ReadonlySet<string> | null;
+  };
 
 /**
  * Runs programs in fork servers (fork-server.ts), one per pool slot, so a run costs a fork of
- * an interpreter that has its modules loaded, not a cold start. A run with limits of its own,
- * or one that finds no server ready in time, gets a one-shot jail instead (same isolation).
+ * an interpreter that has its modules loaded, not a cold start. With lean servers each slot has a
+ * second server, without the preload, for programs that import only the standard library: its
+ * smaller image is faster to fork and to tear down (any server runs any program alike; one of a
+ * kind that is busy is stood in for by a full one). A run with limits of its own, or one that
+ * finds no server ready in time, gets a one-shot jail instead (same isolation).
  */
 export class ForkServerRunner implements PythonRunner {
   private readonly logger = new Logger('Sandbox');
@@ -27,7 +35,9 @@ export class ForkServerRunner implements PythonRunner {
 
   constructor(private readonly options: ForkServerRunnerOptions) {
     this.oneShot = new NsjailRunner({ ...options, pool: { ...options.pool, size: 0 } });
-    this.servers = Array.from({ length: Math.max(1, options.pool.size) }, () => undefined);
+    // Slots [0, pool size) hold full servers, the next ones lean servers; each has its own host uids.
+    const slots = Math.max(1, options.pool.size) * (options.leanServerModules ? 2 : 1);
+    this.servers = Array.from({ length: slots }, () => undefined);
     this.servers.forEach((_, slot) => void this.startServer(slot));
   }
 
@@ -36,7 +46,8 @@ export class ForkServerRunner implements PythonRunner {
     let server: ForkServer;
     try {
       // A server replacing one of the slot's takes its uids: the old one's processes are all gone.
-      server = await ForkServer.start(this.options, { zygote: this.options.hostUids.zygote(slot), runs: this.options.hostUids.slot(slot) });
+      const options = this.isLean(slot) ? { ...this.options, preload: [] } : this.options;
+      server = await ForkServer.start(options, { zygote: this.options.hostUids.zygote(slot), runs: this.options.hostUids.slot(slot) });
     } catch (error) {
       this.logger.error(`fork server ${slot} could not start: ${(error as Error).message}`);
       setTimeout(() => void this.startServer(slot), RESTART_DELAY_MS).unref();
@@ -56,7 +67,8 @@ export class ForkServerRunner implements PythonRunner {
 
   async run(request: RunRequest): Promise<RunOutcome> {
     if (request.network || (request.limits && !sameLimits(request.limits, this.options.defaultLimits))) return this.oneShot.run(request);
-    const server = await this.readyServer();
+    const lean = this.options.leanServerModules !== null && importsOnly(request.code, this.options.leanServerModules);
+    const server = await this.readyServer(lean);
     if (this.aborting) {
       if (server) server.busy = false;
       return this.abortedBeforeStart();
@@ -72,11 +84,20 @@ export class ForkServerRunner implements PythonRunner {
     }
   }
 
-  /** A free server that is ready, or becomes ready within READY_WAIT_MS; claimed (busy) for the caller. */
-  private async readyServer(): Promise<ForkServer | undefined> {
+  private isLean(slot: number): boolean {
+    return slot >= Math.max(1, this.options.pool.size);
+  }
+
+  /**
+   * A free server that is ready, or becomes ready within READY_WAIT_MS; claimed (busy) for the
+   * caller. For a program a lean server may run, lean servers come first (of servers ready at once).
+   */
+  private async readyServer(lean: boolean): Promise<ForkServer | undefined> {
     const deadline = performance.now() + READY_WAIT_MS;
+    const order = this.servers.map((_, slot) => slot).filter((slot) => lean || !this.isLean(slot));
+    if (lean) order.sort((a, b) => Number(this.isLean(b)) - Number(this.isLean(a)));
     while (performance.now() < deadline) {
-      const free = this.servers.filter((server): server is ForkServer => server !== undefined && !server.busy && !server.dead && !server.stopping);
+      const free = order.map((slot) => this.servers[slot]).filter((server): server is ForkServer => server !== undefined && !server.busy && !server.dead && !server.stopping);
       if (free.length === 0) return undefined;
       // Bounded by the deadline: a server that never becomes ready (its next process not parked) does not hold the run.
       const first = await within(Promise.race(free.map((server) => server.whenReady().then((ok) => (ok ? server : undefined)))), deadline - performance.now());

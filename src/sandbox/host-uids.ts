@@ -9,7 +9,8 @@
  *
  * The range [base, base + count): pool slot i's jails run as base + i (one after the other, never
  * two with user code at once), a fork server's zygote of slot i as base + poolSize + i (its runs as
- * the slot's uid), and a jail started on demand leases one of the rest for its life.
+ * the slot's uid), and a jail started on demand leases one of the rest for its life. (With lean
+ * fork servers, each is a pool slot of its own here: poolSize is twice SANDBOX_POOL_SIZE.)
  */
 export interface HostUidRange {
   base: number;

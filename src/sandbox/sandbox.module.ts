@@ -108,6 +108,7 @@ async function createRunner(config: AppConfig, cgroups: CgroupDriver, status: Sa
     harnessSource: `${harness}\nharness(int(sys.argv[1]))\n`,
     zygoteSource: `${harness}\n${readFileSync(ZYGOTE_FILE, 'utf8')}`,
     preload: config.sandboxPreload,
+    leanServerModules: config.sandboxLeanServers ? new Set(runtime.stdlibModules) : null,
     jail: {
       runtime: { hostDir: runtime.dir, jailDir: runtime.jailDir },
       maxMemoryMb: config.sandboxMemoryMbCap,
@@ -128,7 +129,7 @@ async function createRunner(config: AppConfig, cgroups: CgroupDriver, status: Sa
     outputFiles: { maxFiles: config.maxOutputFiles, maxBytes: config.maxOutputFilesBytes },
     matplotlibCache: existsSync(path.join(runtime.dir, MATPLOTLIB_CACHE)) ? `${runtime.jailDir}/${MATPLOTLIB_CACHE}` : null,
     pool: { size: config.sandboxPoolSize, maxIdleMs: config.sandboxPoolMaxIdleSeconds * 1000 },
-    hostUids: new HostUids({ base: config.sandboxUidBase, count: config.sandboxUidCount }, config.sandboxPoolSize),
+    hostUids: new HostUids({ base: config.sandboxUidBase, count: config.sandboxUidCount }, config.sandboxSlots),
     maxTimeoutSeconds: MAX_TIMEOUT_SECONDS,
     egress:
       config.egressAllowedHosts.length > 0
@@ -148,7 +149,8 @@ async function createRunner(config: AppConfig, cgroups: CgroupDriver, status: Sa
   const runner = forkServers ? new ForkServerRunner(options) : new NsjailRunner(options);
   logger.log(
     forkServers
-      ? `${config.sandboxPoolSize} fork servers, preloading ${config.sandboxPreload.join(', ') || 'nothing'}`
+      ? `${config.sandboxPoolSize} fork servers, preloading ${config.sandboxPreload.join(', ') || 'nothing'}` +
+          (config.sandboxLeanServers ? `, and ${config.sandboxPoolSize} lean ones, preloading nothing, for programs importing only the standard library` : '')
       : config.sandboxPoolSize > 0
         ? `${config.sandboxPoolSize} one-shot jails kept pre-started (SANDBOX_FORKSERVER=0)`
         : 'one-shot jails started on demand (SANDBOX_POOL_SIZE=0)',
