@@ -9,8 +9,8 @@
 # $RUNTIME_DIR, else .tools/runtime. Idempotent: a runtime built from the same requirements (and
 # the files they include) by the same Python is kept. The manifest DIR/pyexec-runtime.json,
 # written last, tells the service where the jail mounts the runtime and which modules are the
-# standard library's; a runtime without it (or with one of an older version of this script) is
-# rebuilt.
+# standard library's (an older version of this script's manifest gets them added); a runtime
+# without it is incomplete and is rebuilt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REQUIREMENTS=$(realpath "${1:-${RUNTIME_REQUIREMENTS:-runtime/requirements.txt}}")
@@ -45,8 +45,21 @@ add(sys.argv[1])
 print(digest.hexdigest())
 PY
 )
-if [ -f "$DIR/pyexec-runtime.json" ] && grep -q "\"fingerprint\": \"$fingerprint\"" "$DIR/pyexec-runtime.json" \
-  && grep -q '"stdlib_modules"' "$DIR/pyexec-runtime.json"; then
+# The manifest: where the jail mounts the runtime, and the standard library's top-level modules
+# (programs importing only these go to lean fork servers: docs/sandbox.md).
+write_manifest() {
+  "$DIR/bin/python" -I - "$JAIL_PATH" "$REQUIREMENTS" "$fingerprint" > "$DIR/pyexec-runtime.json.tmp" <<'PY'
+import json, platform, sys
+jail_path, requirements, fingerprint = sys.argv[1:]
+stdlib = sorted(set(sys.stdlib_module_names) | set(sys.builtin_module_names))
+print(json.dumps({"jail_path": jail_path, "python": platform.python_version(), "requirements": requirements, "fingerprint": fingerprint, "stdlib_modules": stdlib}))
+PY
+  mv "$DIR/pyexec-runtime.json.tmp" "$DIR/pyexec-runtime.json"
+}
+
+if [ -f "$DIR/pyexec-runtime.json" ] && grep -q "\"fingerprint\": \"$fingerprint\"" "$DIR/pyexec-runtime.json"; then
+  # Built by an older version of this script: only its manifest lacks the module list.
+  grep -q '"stdlib_modules"' "$DIR/pyexec-runtime.json" || write_manifest
   exit 0
 fi
 
@@ -78,12 +91,5 @@ PY
 fi
 
 chmod -R a+rX "$DIR"
-# The standard library's top-level modules: programs importing only these go to fork servers
-# without the preload (docs/sandbox.md, lean fork servers).
-"$DIR/bin/python" -I - "$JAIL_PATH" "$REQUIREMENTS" "$fingerprint" > "$DIR/pyexec-runtime.json" <<'PY'
-import json, platform, sys
-jail_path, requirements, fingerprint = sys.argv[1:]
-stdlib = sorted(set(sys.stdlib_module_names) | set(sys.builtin_module_names))
-print(json.dumps({"jail_path": jail_path, "python": platform.python_version(), "requirements": requirements, "fingerprint": fingerprint, "stdlib_modules": stdlib}))
-PY
+write_manifest
 say "runtime ready in $(( $(date +%s) - started )) s: $(du -sh "$DIR" | cut -f1) in $DIR"

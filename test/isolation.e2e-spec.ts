@@ -158,6 +158,7 @@ describe('cross-run isolation', () => {
   });
 });
 
+/** Every program below imports only the standard library: with lean servers (and a free one always), all go to the slot's lean server. */
 describe('one pool slot, run after run', () => {
   let t: TestApp;
   beforeAll(async () => {

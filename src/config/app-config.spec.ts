@@ -71,3 +71,50 @@ describe('loadConfig', () => {
     expect(variables.sort()).toEqual(['API_KEYS', 'MAX_QUEUE_LENGTH', 'NSJAIL_PATH', 'PORT', 'ROLE', 'WEBHOOK_ALLOW_PRIVATE_HOSTS']);
   });
 });
+
+describe('lean fork servers (SANDBOX_LEAN_SERVERS)', () => {
+  const pool = { ...base, WORKER_CONCURRENCY: '4', SANDBOX_POOL_SIZE: '4' };
+
+  it('are on with fork servers that preload something: twice the slots, and two host uids more per slot', () => {
+    const config = loadConfig(pool);
+    expect(config).toMatchObject({ sandboxLeanServers: true, sandboxLeanServersOff: null, sandboxSlots: 8, sandboxUidCount: 2 * 8 + 4 + 1 });
+    expect(config.runtime.stdlibModules).toEqual(['json', 'sys']);
+  });
+
+  it('are off, without a word, when asked off or when there is nothing they would spare', () => {
+    for (const env of [{ SANDBOX_LEAN_SERVERS: 'false' }, { SANDBOX_FORKSERVER: 'false' }, { SANDBOX_POOL_SIZE: '0' }, { SANDBOX_PRELOAD: '' }]) {
+      const config = loadConfig({ ...pool, ...env });
+      expect(config).toMatchObject({ sandboxLeanServers: false, sandboxLeanServersOff: null });
+      expect(config.sandboxSlots).toBe(config.sandboxPoolSize);
+    }
+  });
+
+  it('are off, saying why, when an explicit SANDBOX_UID_COUNT has no uids for them: a setting that served before still boots', () => {
+    const config = loadConfig({ ...pool, SANDBOX_UID_COUNT: '13' });
+    expect(config).toMatchObject({ sandboxLeanServers: false, sandboxSlots: 4, sandboxUidCount: 13 });
+    expect(config.sandboxLeanServersOff).toBe('SANDBOX_UID_COUNT 13 has no host uids for them (they need at least 17)');
+    expect(loadConfig({ ...pool, SANDBOX_UID_COUNT: '17' })).toMatchObject({ sandboxLeanServers: true, sandboxSlots: 8 });
+  });
+
+  it('are off, saying why, when the default block of 1,000 host uids cannot hold them', () => {
+    const big = { ...base, WORKER_CONCURRENCY: '200', SANDBOX_POOL_SIZE: '200' };
+    const config = loadConfig(big);
+    expect(config).toMatchObject({ sandboxLeanServers: false, sandboxSlots: 200, sandboxUidCount: 2 * 200 + 200 + 1 });
+    expect(config.sandboxLeanServersOff).toMatch(/^the default block of 1000 host uids cannot hold them/);
+    expect(loadConfig({ ...big, SANDBOX_UID_BASE: '2000000000' })).toMatchObject({ sandboxLeanServers: true, sandboxUidCount: 4 * 200 + 200 + 1 });
+  });
+
+  it("are off, saying why, with a runtime whose manifest (an older build script's) lists no standard-library modules", () => {
+    const older = mkdtempSync(path.join(tmpdir(), 'pyexec-config-spec-'));
+    try {
+      mkdirSync(path.join(older, 'bin'));
+      symlinkSync('/bin/true', path.join(older, 'bin', 'python3'));
+      writeFileSync(path.join(older, RUNTIME_MANIFEST), JSON.stringify({ jail_path: '/opt/pyexec/runtime', python: '3.11.2' }));
+      const config = loadConfig({ ...pool, RUNTIME_DIR: older });
+      expect(config).toMatchObject({ sandboxLeanServers: false, sandboxSlots: 4, runtime: { stdlibModules: null } });
+      expect(config.sandboxLeanServersOff).toMatch(/^the runtime's manifest lists no standard-library modules/);
+    } finally {
+      rmSync(older, { recursive: true, force: true });
+    }
+  });
+});

@@ -41,8 +41,8 @@ export interface RuntimeConfig {
   /** Where the jail mounts it (read-only). */
   jailDir: string;
   pythonVersion: string;
-  /** Its Python's standard-library (and built-in) top-level modules. */
-  stdlibModules: string[];
+  /** Its Python's standard-library (and built-in) top-level modules; null in a manifest of an older build script. */
+  stdlibModules: string[] | null;
 }
 
 export type Role = 'api' | 'worker' | 'all';
@@ -81,7 +81,26 @@ const HOUR_MS = 60 * 60 * 1000;
 function defaultUidBase(hostname: string): number {
   let hash = 0x811c9dc5;
   for (const byte of Buffer.from(hostname)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
-  return 1_000_000_000 + (hash % 900_000) * 1000;
+  return 1_000_000_000 + (hash % 900_000) * UID_BLOCK;
+}
+
+/** Host uids per default SANDBOX_UID_BASE: host names hash to disjoint blocks of this many. */
+const UID_BLOCK = 1000;
+
+/**
+ * Why the slots get no lean fork servers although SANDBOX_LEAN_SERVERS asks for them, or null. The
+ * uids they need (two more per slot) must fit an explicit SANDBOX_UID_COUNT, or the default block:
+ * a setting that served before lean servers existed keeps serving, without them.
+ */
+function leanServersOff(read: Reader, runtime: RuntimeConfig, poolSize: number, workerConcurrency: number): string | null {
+  if (runtime.stdlibModules === null) return `the runtime's manifest lists no standard-library modules (built by an older scripts/build-runtime.sh: run it again)`;
+  const needed = 2 * 2 * poolSize + 1;
+  const count = read.raw('SANDBOX_UID_COUNT');
+  if (count !== undefined && Number(count) < needed) return `SANDBOX_UID_COUNT ${count} has no host uids for them (they need at least ${needed})`;
+  if (count === undefined && read.raw('SANDBOX_UID_BASE') === undefined && needed + workerConcurrency > UID_BLOCK) {
+    return `the default block of ${UID_BLOCK} host uids cannot hold them: set SANDBOX_UID_BASE and SANDBOX_UID_COUNT`;
+  }
+  return null;
 }
 
 /** The wall-time limit of a run: a request's `timeout`, in seconds. */
@@ -127,6 +146,8 @@ export interface AppConfig {
    * standard library (a smaller image to fork and tear down); effective value: fork servers with a preload.
    */
   sandboxLeanServers: boolean;
+  /** Why there are no lean servers although SANDBOX_LEAN_SERVERS asks for them (the boot log says so). */
+  sandboxLeanServersOff: string | null;
   /** Fork servers, or pre-started one-shot jails: SANDBOX_POOL_SIZE, twice that with lean servers. Each has its own host uids. */
   sandboxSlots: number;
   /** Hosts runs with `network: true` may reach through the egress proxy; empty: egress is off. */
@@ -260,7 +281,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const sandboxPoolSize = read.int('SANDBOX_POOL_SIZE', workerConcurrency, 0, 256);
   const sandboxForkServer = read.bool('SANDBOX_FORKSERVER', true);
   const sandboxPreload = read.list('SANDBOX_PRELOAD', ['numpy', 'pandas'], /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'module names');
-  const sandboxLeanServers = read.bool('SANDBOX_LEAN_SERVERS', true) && sandboxForkServer && sandboxPoolSize > 0 && sandboxPreload.length > 0;
+  const runtime = readRuntime(read);
+  // Lean servers serve alongside full ones: with fork servers that preload something.
+  const leanServersAsked = read.bool('SANDBOX_LEAN_SERVERS', true) && sandboxForkServer && sandboxPoolSize > 0 && sandboxPreload.length > 0;
+  const sandboxLeanServersOff = leanServersAsked ? leanServersOff(read, runtime, sandboxPoolSize, workerConcurrency) : null;
+  const sandboxLeanServers = leanServersAsked && sandboxLeanServersOff === null;
   const sandboxSlots = sandboxPoolSize * (sandboxLeanServers ? 2 : 1);
   const maxOutputBytes = read.int('MAX_OUTPUT_BYTES', MIB, 1024, 64 * MIB);
   const webhookRetryBaseMs = read.int('WEBHOOK_RETRY_BASE_MS', 2_000, 10, 600_000);
@@ -276,7 +301,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     queueWaitSeconds: read.int('QUEUE_WAIT_SECONDS', 300, 1, 86_400),
     workerConcurrency,
     nsjailPath: read.string('NSJAIL_PATH', BUNDLED_NSJAIL),
-    runtime: readRuntime(read),
+    runtime,
     sandboxMemoryMb,
     sandboxMaxPids,
     sandboxTmpfsMb: read.int('SANDBOX_TMPFS_MB', 64, 1, 4096),
@@ -298,6 +323,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     egressMaxConnections: read.int('EGRESS_MAX_CONNECTIONS', 32, 1, 1024),
     sandboxPreload,
     sandboxLeanServers,
+    sandboxLeanServersOff,
     sandboxSlots,
     sandboxCgroupParent: read.string('SANDBOX_CGROUP_PARENT', 'pyexec'),
     sandboxUidBase: read.int('SANDBOX_UID_BASE', defaultUidBase(os.hostname()), 1000, 4_000_000_000),
@@ -339,7 +365,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
 /** The runtime's manifest, written by scripts/build-runtime.sh once the runtime is complete. */
 function readRuntime(read: Reader): RuntimeConfig {
   const dir = path.resolve(read.string('RUNTIME_DIR', BUNDLED_RUNTIME));
-  const fallback = { dir, jailDir: '/', pythonVersion: '', stdlibModules: [] };
+  const fallback = { dir, jailDir: '/', pythonVersion: '', stdlibModules: null };
   let manifest: { jail_path?: unknown; python?: unknown; stdlib_modules?: unknown };
   try {
     manifest = JSON.parse(fs.readFileSync(path.join(dir, RUNTIME_MANIFEST), 'utf8'));
@@ -348,15 +374,15 @@ function readRuntime(read: Reader): RuntimeConfig {
     return fallback;
   }
   const { jail_path: jailDir, python, stdlib_modules: stdlibModules } = manifest;
-  const moduleNames = Array.isArray(stdlibModules) && stdlibModules.every((name) => typeof name === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name));
+  const moduleNames = stdlibModules === undefined || (Array.isArray(stdlibModules) && stdlibModules.every((name) => typeof name === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)));
   if (typeof jailDir !== 'string' || !/^\/[A-Za-z0-9_./-]+$/.test(jailDir) || typeof python !== 'string' || !moduleNames) {
-    read.problems.push(`RUNTIME_DIR: "${dir}/${RUNTIME_MANIFEST}" is not a manifest of this version of scripts/build-runtime.sh (run it again)`);
+    read.problems.push(`RUNTIME_DIR: "${dir}/${RUNTIME_MANIFEST}" is not a manifest of scripts/build-runtime.sh`);
     return fallback;
   }
   if (!isExecutable(path.join(dir, 'bin', 'python3'))) {
     read.problems.push(`RUNTIME_DIR: "${dir}/bin/python3" is not an executable file`);
   }
-  return { dir, jailDir, pythonVersion: python, stdlibModules: stdlibModules as string[] };
+  return { dir, jailDir, pythonVersion: python, stdlibModules: (stdlibModules as string[] | undefined) ?? null };
 }
 
 /** `key=value,key=value` with URL-encoded values (OTEL_EXPORTER_OTLP_HEADERS, OTEL_RESOURCE_ATTRIBUTES). */

@@ -237,6 +237,19 @@ describe('ExecutionService: the bounded wait of a synchronous execution', () => 
       expect(jobs.exists).toHaveBeenCalledWith(JOB_ID);
     });
 
+    it('judges a failure read once the wait ran out the same way: lost when the hash is gone', async () => {
+      jobs.endingOf.mockResolvedValueOnce({ kind: 'failed', reason: 'job stalled more than allowable limit' });
+      // Present at every check of the wait; gone when the failure read after it is judged.
+      jobs.exists.mockImplementation(async () => jobs.endingOf.mock.calls.length === 0);
+      const run = track(service.execute(request, 'owner-fp'));
+      await jest.advanceTimersByTimeAsync(FIRST_WAIT_MS);
+      expect(jobs.endingOf).toHaveBeenCalledTimes(1);
+      expect(run.state).toBe('rejected');
+      expect((run.error as ApiError).getStatus()).toBe(503);
+      expect((run.error as ApiError).body).toEqual(LOST_BODY);
+      expect(jobs.withdraw).not.toHaveBeenCalled();
+    });
+
     it('notices the loss during the second wait too (a running job)', async () => {
       const run = track(service.execute(request, 'owner-fp'));
       await jest.advanceTimersByTimeAsync(FIRST_WAIT_MS);

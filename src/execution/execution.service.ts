@@ -232,34 +232,32 @@ export class ExecutionService {
         { error: 'The job was lost: its record is gone from Redis (Redis restarted without persistence, or its keys were deleted); send the request again', job_id: jobId },
         'job hash missing while a request waited for it',
       );
+    // A job whose hash vanished can still be failed by Bull before a check sees it gone (it finds
+    // the job stalled, its lock gone with it, and counts the stall in a hash of its own): lost too.
+    const judged = async (found: JobEnding): Promise<JobEnding> => {
+      if (found.kind === 'failed' && !(await this.jobs.exists(jobId).catch(() => true))) throw lostError();
+      return found;
+    };
     try {
       const first = await within(watched, (this.config.queueWaitSeconds + timeout + RUN_MARGIN_SECONDS) * 1000);
-      if (first === LOST || (first !== TIMED_OUT && (await this.lostInstead(jobId, first)))) throw lostError();
-      if (first !== TIMED_OUT) return first;
+      if (first === LOST) throw lostError();
+      if (first !== TIMED_OUT) return await judged(first);
       const known = await this.jobs.endingOf(jobId);
-      if (known) return known;
+      if (known) return await judged(known);
       if (await this.jobs.withdraw(jobId)) {
         await release();
         throw new ApiError(HttpStatus.SERVICE_UNAVAILABLE, { error: `No worker started the job within ${this.config.queueWaitSeconds} seconds`, job_id: jobId });
       }
       const late = await within(watched, (timeout + RUN_MARGIN_SECONDS) * 1000);
-      if (late === LOST || (late !== TIMED_OUT && (await this.lostInstead(jobId, late)))) throw lostError();
-      if (late !== TIMED_OUT) return late;
+      if (late === LOST) throw lostError();
+      if (late !== TIMED_OUT) return await judged(late);
       const final = await this.jobs.endingOf(jobId);
-      if (final) return final;
+      if (final) return await judged(final);
       throw new ApiError(HttpStatus.INTERNAL_SERVER_ERROR, { error: 'The job did not report a result', job_id: jobId });
     } finally {
       watch.stop();
       this.waiter.forget(jobId, ending);
     }
-  }
-
-  /**
-   * Whether a failure is the job's loss: a job whose hash vanished can still fail before the next
-   * check sees it gone (Bull finds it stalled, as its lock went with it, and fails it).
-   */
-  private async lostInstead(jobId: string, ending: JobEnding): Promise<boolean> {
-    return ending.kind === 'failed' && !(await this.jobs.exists(jobId).catch(() => true));
   }
 
   /**

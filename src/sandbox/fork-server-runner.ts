@@ -88,16 +88,21 @@ export class ForkServerRunner implements PythonRunner {
     return slot >= Math.max(1, this.options.pool.size);
   }
 
+  /** Servers of a kind that serve no run now (ready, or parking their next run's process). */
+  private free(lean: boolean): ForkServer[] {
+    return this.servers.filter((server, slot): server is ForkServer => server !== undefined && this.isLean(slot) === lean && !server.busy && !server.dead && !server.stopping);
+  }
+
   /**
    * A free server that is ready, or becomes ready within READY_WAIT_MS; claimed (busy) for the
-   * caller. For a program a lean server may run, lean servers come first (of servers ready at once).
+   * caller. A program a lean server may run waits for a free lean one (parking takes a few ms), and
+   * takes a full one only while every lean server is running a program.
    */
   private async readyServer(lean: boolean): Promise<ForkServer | undefined> {
     const deadline = performance.now() + READY_WAIT_MS;
-    const order = this.servers.map((_, slot) => slot).filter((slot) => lean || !this.isLean(slot));
-    if (lean) order.sort((a, b) => Number(this.isLean(b)) - Number(this.isLean(a)));
     while (performance.now() < deadline) {
-      const free = order.map((slot) => this.servers[slot]).filter((server): server is ForkServer => server !== undefined && !server.busy && !server.dead && !server.stopping);
+      const freeLean = lean ? this.free(true) : [];
+      const free = freeLean.length > 0 ? freeLean : this.free(false);
       if (free.length === 0) return undefined;
       // Bounded by the deadline: a server that never becomes ready (its next process not parked) does not hold the run.
       const first = await within(Promise.race(free.map((server) => server.whenReady().then((ok) => (ok ? server : undefined)))), deadline - performance.now());

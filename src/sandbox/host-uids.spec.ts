@@ -6,6 +6,9 @@ describe('HostUids', () => {
   it('gives each pool slot its own uid, and its zygote another', () => {
     const range = uids();
     expect([range.slot(0), range.slot(1), range.zygote(0), range.zygote(1)]).toEqual([1000, 1001, 1002, 1003]);
+    // A slot past the pool's would share a uid with another slot's zygote or a run on demand.
+    expect(() => range.slot(2)).toThrow(/no pool slot 2 among 2/);
+    expect(() => range.zygote(2)).toThrow(/no pool slot 2 among 2/);
   });
 
   it('leases the rest to jails on demand, never one uid to two at once, the longest free first', async () => {

@@ -32,12 +32,18 @@ export class HostUids {
 
   /** The uid of pool slot `slot`'s jails (and of its fork server's runs). */
   slot(slot: number): number {
-    return this.range.base + slot;
+    return this.range.base + this.checked(slot);
   }
 
   /** The uid of pool slot `slot`'s fork-server zygote. */
   zygote(slot: number): number {
-    return this.range.base + this.poolSize + slot;
+    return this.range.base + this.poolSize + this.checked(slot);
+  }
+
+  /** A slot past the pool's would take a uid of another slot or of the on-demand ones. */
+  private checked(slot: number): number {
+    if (!Number.isInteger(slot) || slot < 0 || slot >= this.poolSize) throw new Error(`no pool slot ${slot} among ${this.poolSize}`);
+    return slot;
   }
 
   /** A uid no other live jail has, for a jail started on demand; waits while every one is in use. */

@@ -24,6 +24,10 @@ describe('importsOnly: does a program import only these modules?', () => {
     ['after a semicolon', 'x = 1; import requests'],
     ['__import__', 'np = __import__("numpy")'],
     ['importlib.import_module', 'import importlib\nnp = importlib.import_module("numpy")'],
+    ['import_module under another name', 'from importlib import import_module as load\nnp = load("numpy")'],
+    ['runpy', 'import runpy\nrunpy.run_module("numpy")'],
+    ['an import continued on the next line', 'import os, \\\n    numpy'],
+    ['form-feed indentation', '\fimport numpy'],
   ])('no: %s', (_, code) => {
     expect(importsOnly(code, stdlib)).toBe(false);
   });

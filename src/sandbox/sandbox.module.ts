@@ -155,6 +155,7 @@ async function createRunner(config: AppConfig, cgroups: CgroupDriver, status: Sa
         ? `${config.sandboxPoolSize} one-shot jails kept pre-started (SANDBOX_FORKSERVER=0)`
         : 'one-shot jails started on demand (SANDBOX_POOL_SIZE=0)',
   );
+  if (config.sandboxLeanServersOff) logger.warn(`no lean fork servers (SANDBOX_LEAN_SERVERS): ${config.sandboxLeanServersOff}`);
   for (const [limit, how] of Object.entries(status.enforced)) logger.log(`limit ${limit}: ${how}`);
   for (const [limit, why] of Object.entries(status.notEnforced)) logger.warn(`limit ${limit} NOT enforced: ${why}`);
   return runner;
