@@ -254,9 +254,8 @@ describe('a fork server whose zygote dies', () => {
     expect(zygotePids(t.prefix)).toEqual(before);
   });
 
-  it("gives the zygote's slot cgroup 8 times a run's CPU shares, so contended CPU goes to readying the next run first, and all runs together 1/16 of a service process's", async () => {
+  it("gives the zygote's slot cgroup 8 times a run's CPU shares, so contended CPU goes to readying the next run first", async () => {
     await waitUntil(async () => (zygotePids(t.prefix).length > 0 ? true : undefined), 20_000, 'a zygote');
-    expect(readFileSync(`/sys/fs/cgroup/cpu/${t.prefix}/cpu.shares`, 'utf8').trim()).toBe('64');
     const shares = (kind: 'run' | 'slot') => sandboxCgroups(t.prefix, kind, ['cpu']).map((dir) => readFileSync(`${dir}/cpu.shares`, 'utf8').trim());
     expect(shares('slot')).toEqual(['8192']);
     expect(shares('run').length).toBeGreaterThan(0);

@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -34,20 +33,6 @@ export interface CgroupLimits {
 /** The kernel's default CPU shares (v1 cpu.shares) and weight (v2 cpu.weight): a run's. */
 const CPU_SHARES_DEFAULT = 1024;
 const CPU_WEIGHT_DEFAULT = 100;
-/**
- * The share of contended CPU of all runs together (their parent cgroup, SANDBOX_CGROUP_PARENT),
- * as a fraction of the default: against the service's own processes (v2: its `supervisor` sibling;
- * v1: the other top-level cgroups, each process of the root cgroup among them — Redis too, when it
- * runs there). The service uses a few ms per run; when runs keep the CPUs busy (a fork server
- * parking its next run's process right after a run, programs at their quota) it still answers at
- * once. An idle CPU is still the runs': a weight only matters under contention.
- */
-const RUNS_CPU_SHARE = 1 / 16;
-
-/** Writes the runs' share of contended CPU; a host that refuses it still enforces every limit, the service just says so. */
-async function setRunsCpuShare(file: string, value: number): Promise<void> {
-  await fs.writeFile(file, String(value)).catch((error: Error) => new Logger('Sandbox').warn(`runs keep the default CPU weight (${file}: ${error.message})`));
-}
 
 export interface RunUsage {
   oomKilled: boolean;
@@ -361,7 +346,6 @@ async function prepareV2(root: string, group: string, instance: string): Promise
   for (const dir of [groupDir, parent]) {
     await fs.writeFile(path.join(dir, 'cgroup.subtree_control'), V2_CONTROLLERS.map((c) => `+${c}`).join(' '));
   }
-  await setRunsCpuShare(path.join(groupDir, 'cpu.weight'), Math.round(RUNS_CPU_SHARE * CPU_WEIGHT_DEFAULT));
   return new CgroupV2Driver(parent);
 }
 
@@ -372,7 +356,6 @@ async function prepareV1(root: string, group: string, instance: string): Promise
     await fs.access(path.join(path.dirname(path.dirname(parent)), 'cgroup.procs'));
     await fs.mkdir(parent, { recursive: true });
   }
-  await setRunsCpuShare(path.join(path.dirname(cpu), 'cpu.shares'), Math.round(RUNS_CPU_SHARE * CPU_SHARES_DEFAULT));
   return new CgroupV1Driver(parents, await exists(path.join(parents.memory, 'memory.memsw.limit_in_bytes')));
 }
 
