@@ -21,9 +21,9 @@ export type ForkServerRunnerOptions = ForkServerOptions &
  * Runs programs in fork servers (fork-server.ts), one per pool slot, so a run costs a fork of
  * an interpreter that has its modules loaded, not a cold start. With lean servers each slot has a
  * second server, without the preload, for programs that import only the standard library: its
- * smaller image is faster to fork and to tear down (any server runs any program alike; one of a
- * kind that is busy is stood in for by a full one). A run with limits of its own, or one that
- * finds no server ready in time, gets a one-shot jail instead (same isolation).
+ * smaller image is faster to fork and to tear down (any server runs any program alike: while
+ * every lean server runs a program, a full one takes the next). A run with limits of its own, or
+ * one that finds no server ready in time, gets a one-shot jail instead (same isolation).
  */
 export class ForkServerRunner implements PythonRunner {
   private readonly logger = new Logger('Sandbox');
