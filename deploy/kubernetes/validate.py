@@ -53,8 +53,32 @@ REDIS_SCALER_KEYS = {
     "enableTLS", "unsafeSsl", "databaseIndex",
 }
 
+# A worker's memory besides its runs, MiB: the node process; per pool slot a fork server with the
+# preload (its zygote, forker and parked process: ~57 measured) and a lean one (~13); the runtime's
+# shared library pages once.
+NODE_MIB = 256
+FULL_SERVER_MIB = 64
+LEAN_SERVER_MIB = 16
+RUNTIME_PAGES_MIB = 64
+
 failures: list[str] = []
 counts = {"ok": 0}
+
+
+def env_bool(env: dict, name: str, fallback: bool) -> bool:
+    value = str(env.get(name, "")).lower()
+    return fallback if value == "" else value in ("true", "1", "yes")
+
+
+def fork_servers_mib(env: dict, concurrency: int) -> int:
+    """What a worker's fork servers hold (docs/sandbox.md, fork servers); 0 without them."""
+    pool = int_or_none(env.get("SANDBOX_POOL_SIZE"))
+    pool = concurrency if pool is None else pool
+    if pool == 0 or not env_bool(env, "SANDBOX_FORKSERVER", True):
+        return 0
+    preload = env.get("SANDBOX_PRELOAD", "numpy,pandas") != ""
+    lean = preload and env_bool(env, "SANDBOX_LEAN_SERVERS", True)
+    return pool * ((FULL_SERVER_MIB if preload else LEAN_SERVER_MIB) + (LEAN_SERVER_MIB if lean else 0)) + RUNTIME_PAGES_MIB
 
 
 def ok(message: str) -> None:
@@ -428,11 +452,12 @@ def check_pyexec(docs: list) -> None:
                       f"{label}: set MAX_JOBS_PER_KEY (ConfigMap) between 1 and WORKER_CONCURRENCY - 1, so one key cannot hold every slot of a worker")
                 memory = int_or_none(env.get("SANDBOX_MEMORY_MB")) or 256
                 tmpfs = int_or_none(env.get("SANDBOX_TMPFS_MB")) or 64
-                need = concurrency * (memory + tmpfs) + 256
+                servers = fork_servers_mib(env, concurrency)
+                need = concurrency * (memory + tmpfs) + NODE_MIB + servers
+                sum_text = f"{concurrency} x ({memory} + {tmpfs}) + {NODE_MIB} + {servers} (fork servers) = {need} MiB"
                 limit = quantity_mib((resources.get("limits") or {}).get("memory"))
                 check(limit is not None and limit >= need,
-                      f"{label}: memory limit {limit:.0f} MiB >= {concurrency} x ({memory} + {tmpfs}) + 256 = {need} MiB"
-                      if limit else "", f"{label}: memory limit {limit} MiB < {concurrency} x ({memory} + {tmpfs}) + 256 = {need} MiB")
+                      f"{label}: memory limit {limit:.0f} MiB >= {sum_text}" if limit else "", f"{label}: memory limit {limit} MiB < {sum_text}")
             exposed = [s for s in services if selects(s["spec"].get("selector"), pod_labels)]
             check(not exposed, f"{label}: no Service selects the workers",
                   f"{label}: workers publish nothing, but selected by {', '.join(map(name_of, exposed))}")
