@@ -332,6 +332,8 @@ class Zygote:
         self.pending = 0
         # Runs whose output is complete, waiting for their wait status, oldest first.
         self.ending = []
+        # Runs by their open status pipe (a closed one's number may be a later run's).
+        self.by_status_pipe = {}
 
     def send(self, kind, data=b""):
         frame = HEADER.pack(len(data), ord(kind)) + data
@@ -393,15 +395,14 @@ class Zygote:
             self.prepared()
         elif what == "status":
             # The run's status can be read before its last output is (same select round).
-            ending = next(child for child in self.ending + [self.child] if child is not None and child["status"] == key.fd)
+            ending = self.by_status_pipe[key.fd]
             chunk = os.read(key.fd, 64)
             if chunk:
                 ending["wait_status"] = ending.get("wait_status", b"") + chunk
                 return
             self.selector.unregister(key.fd)
+            del self.by_status_pipe[key.fd]
             os.close(key.fd)
-            # Its number may be a later run's status pipe while this run waits for an earlier one's X.
-            ending["status"] = None
             ending["done"] = True
             self.flush_statuses()
         elif what in ("stdout", "stderr", "record"):
@@ -449,6 +450,7 @@ class Zygote:
             self.selector.register(child[name], selectors.EVENT_WRITE, name)
         for name in ("stdout", "stderr", "record", "status"):
             self.selector.register(child[name], selectors.EVENT_READ, name)
+        self.by_status_pipe[child["status"]] = child
         self.pending = 3
 
     def end_run(self):
