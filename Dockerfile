@@ -77,10 +77,14 @@ COPY deploy/healthcheck.js ./deploy/healthcheck.js
 # Fail the build, not the first request, if nsjail's libraries or the runtime are missing.
 RUN /usr/local/bin/nsjail --help >/dev/null 2>&1 && /opt/pyexec/runtime/bin/python3 -I -c 'pass'
 
-# MALLOC_ARENA_MAX: glibc's per-thread malloc arenas fragment under the thread pool's work (cgroup
-# files, sockets): without it the service grew from 231 to 374 MiB over 9,000 runs (docs/operations.md).
+# The service's memory settings (docs/operations.md, memory): two malloc arenas, and allocations of
+# 128 KiB or more always mapped on their own (glibc's per-thread arenas fragment under the thread
+# pool's work, and keep what large outputs took); a young generation of 4 MiB semi-spaces, since V8
+# grows it to 64 MiB ones under load (RSS 246 -> 323 MiB over 9,000 runs).
 ENV NODE_ENV=production \
     MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=131072 \
+    NODE_OPTIONS=--max-semi-space-size=4 \
     PORT=8080 \
     NSJAIL_PATH=/usr/local/bin/nsjail \
     RUNTIME_DIR=/opt/pyexec/runtime

@@ -290,8 +290,8 @@ class Service {
     };
     this.child = spawn(process.execPath, [path.join(root, 'dist/main.js')], {
       cwd: root,
-      // MALLOC_ARENA_MAX as scripts/start.sh and the image start the service (docs/operations.md, memory).
-      env: { PATH: process.env.PATH, HOME: process.env.HOME ?? '/root', MALLOC_ARENA_MAX: '2', ...this.env },
+      // The memory settings scripts/start.sh and the image start the service with (docs/operations.md, memory).
+      env: { PATH: process.env.PATH, HOME: process.env.HOME ?? '/root', MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072', NODE_OPTIONS: '--max-semi-space-size=4', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout.on('data', (d) => (this.output = tail(this.output, String(d))));

@@ -25,9 +25,9 @@ if [ -z "${API_KEYS:-}${API_KEY:-}" ]; then
 
 MSG
 fi
-# glibc's per-thread malloc arenas fragment under the thread pool's work: two keep the service's
-# memory flat (docs/operations.md, memory). The image sets it too.
-MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} node dist/main.js &
+# The service's memory settings, as the image sets them (docs/operations.md, memory): two malloc
+# arenas, large allocations mapped on their own, V8's young generation capped at 4 MiB semi-spaces.
+MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-131072} NODE_OPTIONS="--max-semi-space-size=4${NODE_OPTIONS:+ $NODE_OPTIONS}" node dist/main.js &
 SERVICE_PID=$!
 trap 'kill -TERM $SERVICE_PID 2>/dev/null; wait $SERVICE_PID 2>/dev/null; exit 0' INT TERM  # the EXIT trap of redis.sh stops a private Redis
 wait $SERVICE_PID

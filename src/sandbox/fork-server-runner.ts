@@ -10,6 +10,8 @@ import { PythonRunner, RunOutcome, RunRequest } from './python-runner';
 const RESTART_DELAY_MS = 1000;
 /** How long a run waits for a slot's server to become ready before it takes a one-shot jail. */
 const READY_WAIT_MS = 5000;
+/** How long a program a lean server may run waits for one to become ready before any ready server takes it. */
+const LEAN_WAIT_MS = 100;
 
 export type ForkServerRunnerOptions = ForkServerOptions &
   NsjailRunnerOptions & {
@@ -95,23 +97,28 @@ export class ForkServerRunner implements PythonRunner {
 
   /**
    * A free server that is ready, or becomes ready within READY_WAIT_MS; claimed (busy) for the
-   * caller. A program a lean server may run waits for a free lean one (parking takes a few ms), and
-   * takes a full one only while every lean server is running a program.
+   * caller. A program a lean server may run waits up to LEAN_WAIT_MS for a free lean one (parking
+   * takes a few ms); after that, or while every lean server is running a program, any free server
+   * takes it — parking can take seconds while the kernel serialises cgroup moves behind a fork
+   * bomb's, and a ready full server must not sit idle meanwhile.
    */
   private async readyServer(lean: boolean): Promise<ForkServer | undefined> {
-    const deadline = performance.now() + READY_WAIT_MS;
+    const start = performance.now();
+    const deadline = start + READY_WAIT_MS;
     while (performance.now() < deadline) {
       const freeLean = lean ? this.free(true) : [];
-      const free = freeLean.length > 0 ? freeLean : this.free(false);
+      const leanOnly = freeLean.length > 0 && performance.now() - start < LEAN_WAIT_MS;
+      const free = leanOnly ? freeLean : [...freeLean, ...this.free(false)];
       if (free.length === 0) return undefined;
-      // Bounded by the deadline: a server that never becomes ready (its next process not parked) does not hold the run.
-      const first = await within(Promise.race(free.map((server) => server.whenReady().then((ok) => (ok ? server : undefined)))), deadline - performance.now());
+      // Bounded: a server that never becomes ready (its next process not parked) does not hold the run.
+      const until = leanOnly ? start + LEAN_WAIT_MS : deadline;
+      const first = await within(Promise.race(free.map((server) => server.whenReady().then((ok) => (ok ? server : undefined)))), until - performance.now());
       const ready = first === TIMED_OUT ? undefined : first;
       if (ready && !ready.busy && !ready.dead && !ready.stopping) {
         ready.busy = true; // claimed in the same tick as checked: no other run can take it
         return ready;
       }
-      if (!ready) await new Promise((resolve) => setTimeout(resolve, 50));
+      if (!ready && first !== TIMED_OUT) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     return undefined;
   }

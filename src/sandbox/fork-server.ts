@@ -35,6 +35,8 @@ const KILLED_SIGNAL = 9;
 const RUN_KILL_WAIT_MS = 2000;
 /** How long a server may take to park a run's process (at start: with its preload imported) before it is stopped and rebuilt. */
 const PARK_TIMEOUT_MS = 30_000;
+/** Searches of /proc for a parked process before the server gives up on it. */
+const HOST_PID_SEARCHES = 5;
 
 interface CurrentRun {
   stdout: CappedOutput;
@@ -64,8 +66,20 @@ function readProc(file: string): string {
   }
 }
 
-/** The host pid of a process of the jail, from its pid in the jail's pid namespace (NSpid). Synchronous: /proc reads take microseconds. */
+/**
+ * The host pid of a process of the jail, from its pid in the jail's pid namespace (NSpid).
+ * Synchronous: /proc reads take microseconds. A children list is read by position, so it can skip
+ * a child while a sibling exits (an ended run's process): a search that misses is made again.
+ */
 function hostPidOf(rootPid: number, jailPid: number): number {
+  for (let attempt = 0; attempt < HOST_PID_SEARCHES; attempt++) {
+    const found = searchHostPid(rootPid, jailPid);
+    if (found !== undefined) return found;
+  }
+  throw new Error(`no process ${jailPid} in the fork server's jail`);
+}
+
+function searchHostPid(rootPid: number, jailPid: number): number | undefined {
   let generation = [rootPid];
   for (let depth = 0; depth < 4 && generation.length > 0; depth++) {
     const next: number[] = [];
@@ -78,7 +92,7 @@ function hostPidOf(rootPid: number, jailPid: number): number {
     }
     generation = next;
   }
-  throw new Error(`no process ${jailPid} in the fork server's jail`);
+  return undefined;
 }
 
 /**
